@@ -1,0 +1,1 @@
+"""FastAPI service for xunqin-locator: settings, routes, response models, the served index."""

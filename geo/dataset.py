@@ -1,0 +1,343 @@
+"""Published datasets: a WGS-84 GeoJSON FeatureCollection plus a manifest, under a version.
+
+Layout::
+
+    <data_dir>/published/<version>/points.geojson
+    <data_dir>/published/<version>/manifest.json
+    <data_dir>/published/CURRENT            # one line: the version to serve
+
+A dataset is validated in full on load and before publishing, so a reader never sees a
+half-written or inconsistent one, and a writer cannot publish one.
+"""
+
+import hashlib
+import math
+import os
+import re
+import secrets
+import shutil
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from geo.errors import DatasetError, PublishError
+from geo.geodesy import FloatArray
+
+FORMAT = "xunqin-dataset/1"
+GEOJSON_NAME = "points.geojson"
+MANIFEST_NAME = "manifest.json"
+CURRENT_NAME = "CURRENT"
+PUBLISHED_DIR = "published"
+COORDINATE_DECIMALS = 7  # ~1 cm; more would claim a precision no source has
+
+_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+# Property name -> allowed JSON types. Every feature carries all of them.
+PROPERTY_TYPES: Mapping[str, tuple[type, ...]] = {
+    "id": (str,),
+    "name": (str,),
+    "address": (str,),
+    "province": (str,),
+    "city": (str, type(None)),
+    "district": (str, type(None)),
+    "adcode": (str, type(None)),
+    "contact": (str, type(None)),
+    "phones": (list,),
+    "phone_text": (str,),  # the phone cell exactly as published
+    "precision": (str,),  # how precisely the location is known: exact, street, county, city, ...
+    "source_row": (int,),  # row number in the source list, for tracing every record back
+}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a published dataset is, where it came from and how to check it."""
+
+    version: str
+    points: int
+    sha256: str
+    built_at: str
+    source: str
+    sample: bool
+    builder: str
+    format: str = FORMAT
+    crs: str = "EPSG:4326"
+    notes: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded, validated dataset: parallel coordinate arrays and per-point properties."""
+
+    manifest: Manifest
+    lons: FloatArray
+    lats: FloatArray
+    ids: tuple[str, ...]
+    properties: tuple[Mapping[str, Any], ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def published_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / PUBLISHED_DIR
+
+
+def read_current_version(data_dir: Path) -> str:
+    """The version named by `<data_dir>/published/CURRENT`."""
+    pointer = published_dir(data_dir) / CURRENT_NAME
+    try:
+        version = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise DatasetError(
+            f"no published dataset: {pointer} does not exist "
+            "(publish one with scripts/build_index.py or scripts/make_sample_dataset.py)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"cannot read {pointer}: {exc}") from None
+    _check_version(version, where=str(pointer))
+    return version
+
+
+def load_current(data_dir: Path) -> Dataset:
+    """Load and validate the dataset that CURRENT names."""
+    return load_version(data_dir, read_current_version(data_dir))
+
+
+def load_version(data_dir: Path, version: str) -> Dataset:
+    """Load and validate one published version; raise `DatasetError` saying what is wrong."""
+    _check_version(version, where="version")
+    directory = published_dir(data_dir) / version
+    manifest = _read_manifest(directory / MANIFEST_NAME)
+    if manifest.version != version:
+        raise DatasetError(
+            f"{directory / MANIFEST_NAME}: manifest names version {manifest.version!r}, "
+            f"but it is stored as {version!r}"
+        )
+    geojson_path = directory / GEOJSON_NAME
+    try:
+        raw = geojson_path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"cannot read {geojson_path}: {exc.strerror or exc}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != manifest.sha256:
+        raise DatasetError(
+            f"{geojson_path}: sha256 is {digest}, manifest says {manifest.sha256} "
+            "(the file is corrupt or was changed after publishing)"
+        )
+    lons, lats, ids, properties = parse_feature_collection(raw, where=str(geojson_path))
+    if len(ids) != manifest.points:
+        raise DatasetError(
+            f"{geojson_path}: holds {len(ids)} points, manifest says {manifest.points}"
+        )
+    return Dataset(manifest, lons, lats, ids, properties)
+
+
+def parse_feature_collection(
+    raw: bytes, *, where: str
+) -> tuple[FloatArray, FloatArray, tuple[str, ...], tuple[Mapping[str, Any], ...]]:
+    """Validate GeoJSON text and split it into coordinate arrays, ids and properties."""
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise DatasetError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise DatasetError(f"{where}: not a GeoJSON FeatureCollection")
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise DatasetError(f"{where}: 'features' must be a list")
+
+    count = len(features)
+    lons = np.empty(count, dtype=np.float64)
+    lats = np.empty(count, dtype=np.float64)
+    ids: list[str] = []
+    properties: list[Mapping[str, Any]] = []
+    for position, feature in enumerate(features):
+        lon, lat, props = _check_feature(feature, where=f"{where}: feature {position}")
+        lons[position] = lon
+        lats[position] = lat
+        ids.append(props["id"])
+        properties.append(props)
+    duplicated = [key for key, seen in Counter(ids).items() if seen > 1]
+    if duplicated:
+        raise DatasetError(f"{where}: duplicate ids {sorted(duplicated)[:5]}")
+    lons.flags.writeable = False
+    lats.flags.writeable = False
+    return lons, lats, tuple(ids), tuple(properties)
+
+
+def _check_feature(feature: Any, *, where: str) -> tuple[float, float, Mapping[str, Any]]:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise DatasetError(f"{where}: not a GeoJSON Feature")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        raise DatasetError(f"{where}: geometry must be a Point")
+    coordinates = geometry.get("coordinates")
+    if (
+        not isinstance(coordinates, list)
+        or len(coordinates) != 2
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates)
+    ):
+        raise DatasetError(f"{where}: coordinates must be [lon, lat] numbers")
+    lon, lat = float(coordinates[0]), float(coordinates[1])
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise DatasetError(f"{where}: coordinates [{lon}, {lat}] out of range")
+    props = feature.get("properties")
+    if not isinstance(props, dict):
+        raise DatasetError(f"{where}: properties must be an object")
+    for name, types in PROPERTY_TYPES.items():
+        if name not in props:
+            raise DatasetError(f"{where}: property {name!r} is missing")
+        value = props[name]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise DatasetError(f"{where}: property {name!r} has the wrong type")
+    if not props["id"]:
+        raise DatasetError(f"{where}: property 'id' is empty")
+    if not all(isinstance(phone, str) for phone in props["phones"]):
+        raise DatasetError(f"{where}: property 'phones' must be a list of strings")
+    if feature.get("id", props["id"]) != props["id"]:
+        raise DatasetError(f"{where}: feature id and properties.id differ")
+    return lon, lat, props
+
+
+def make_feature(lon: float, lat: float, properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A GeoJSON Point feature with coordinates rounded to `COORDINATE_DECIMALS`.
+
+    >>> make_feature(116.123456789, 39.9, {"id": "a"})["geometry"]["coordinates"]
+    [116.1234568, 39.9]
+    """
+    return {
+        "type": "Feature",
+        "id": properties["id"],
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(lon, COORDINATE_DECIMALS), round(lat, COORDINATE_DECIMALS)],
+        },
+        "properties": dict(properties),
+    }
+
+
+def serialise_feature_collection(features: Sequence[Mapping[str, Any]]) -> bytes:
+    """GeoJSON bytes with one feature per line, so published versions diff line by line."""
+    lines = b",\n".join(orjson.dumps(feature) for feature in features)
+    return b'{"type":"FeatureCollection","features":[\n' + lines + b"\n]}\n"
+
+
+def publish_dataset(
+    data_dir: Path,
+    features: Sequence[Mapping[str, Any]],
+    *,
+    version: str,
+    source: str,
+    sample: bool,
+    builder: str,
+    notes: str = "",
+    built_at: datetime | None = None,
+) -> Manifest:
+    """Validate, write aside, fsync, rename into place, then flip CURRENT atomically.
+
+    Interrupted at any point, CURRENT still names the previous complete version.
+    """
+    _check_version(version, where="version")
+    raw = serialise_feature_collection(features)
+    try:
+        parse_feature_collection(raw, where=f"new version {version}")
+    except DatasetError as exc:
+        raise PublishError(f"refusing to publish an invalid dataset: {exc}") from None
+
+    root = published_dir(data_dir)
+    final = root / version
+    if final.exists():
+        raise PublishError(f"version {version!r} is already published at {final}")
+    root.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(
+        version=version,
+        points=len(features),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        built_at=(built_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        source=source,
+        sample=sample,
+        builder=builder,
+        notes=notes,
+    )
+    staging = root / f".staging-{version}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        _write_synced(staging / GEOJSON_NAME, raw)
+        manifest_bytes = orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
+        _write_synced(staging / MANIFEST_NAME, manifest_bytes)
+        _fsync_dir(staging)
+        staging.rename(final)
+        _fsync_dir(root)
+        point_current_at(data_dir, version)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def point_current_at(data_dir: Path, version: str) -> None:
+    """Atomically make CURRENT name `version` (which must load cleanly)."""
+    load_version(data_dir, version)
+    root = published_dir(data_dir)
+    temporary = root / f".{CURRENT_NAME}.{secrets.token_hex(4)}"
+    _write_synced(temporary, f"{version}\n".encode())
+    os.replace(temporary, root / CURRENT_NAME)
+    _fsync_dir(root)
+
+
+def _read_manifest(path: Path) -> Manifest:
+    try:
+        document = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise DatasetError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except orjson.JSONDecodeError as exc:
+        raise DatasetError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise DatasetError(f"{path}: manifest must be a JSON object")
+    if document.get("format") != FORMAT:
+        raise DatasetError(f"{path}: format is {document.get('format')!r}, expected {FORMAT!r}")
+    try:
+        manifest = Manifest(**document)
+    except TypeError as exc:
+        raise DatasetError(f"{path}: unexpected manifest fields ({exc})") from None
+    expected = {"version": str, "points": int, "sha256": str, "built_at": str, "source": str,
+                "sample": bool, "builder": str, "notes": str}
+    for name, kind in expected.items():
+        if not isinstance(getattr(manifest, name), kind):
+            raise DatasetError(f"{path}: manifest field {name!r} must be {kind.__name__}")
+    return manifest
+
+
+def _check_version(version: str, *, where: str) -> None:
+    if not _VERSION_RE.match(version):
+        raise DatasetError(
+            f"{where}: {version!r} is not a valid version name "
+            "(letters, digits, '.', '_', '-'; at most 64 characters)"
+        )
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,17 @@
+"""Errors raised by the geo library; each also subclasses the builtin that means the same."""
+
+
+class GeoError(Exception):
+    """Root of every error raised on purpose by `geo`."""
+
+
+class InvalidQuery(GeoError, ValueError):
+    """A query argument is out of range or malformed; the message names it and its allowed range."""
+
+
+class DatasetError(GeoError):
+    """A published dataset is missing, incomplete or corrupt; the message says which file and why."""
+
+
+class PublishError(GeoError):
+    """A dataset could not be published; the previously published dataset is left untouched."""
