@@ -1,0 +1,92 @@
+"""Response models: they document the API in OpenAPI and pin the shape tests check against."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DatasetInfo(_Frozen):
+    version: str = Field(description="已发布数据集版本 / Published dataset version")
+    points: int = Field(description="采血点数量 / Number of points")
+    sample: bool = Field(
+        description="是否为样例数据（非官方名单）/ True when this is sample data, not the official list"
+    )
+    built_at: str = Field(description="构建时间 / When the dataset was built (ISO 8601)")
+    source: str = Field(description="数据来源 / Where the data came from")
+
+
+class Point(_Frozen):
+    id: str = Field(description="采血点编号 / Stable point id")
+    name: str = Field(description="单位名称 / Police unit name")
+    address: str = Field(description="地址 / Address as published")
+    province: str = Field(description="省 / Province")
+    city: str | None = Field(description="地市 / Prefecture-level city")
+    district: str | None = Field(description="区县 / County-level division")
+    adcode: str | None = Field(description="行政区划代码 / Administrative division code")
+    contact: str | None = Field(description="负责人 / Officer in charge, as published")
+    phones: list[str] = Field(description="电话（拆分后）/ Phone numbers, one per entry")
+    phone_text: str = Field(description="电话原文 / Phone cell exactly as published")
+    precision: str = Field(
+        description="位置精度 / How precisely the location is known: exact, street, county, city"
+    )
+    note: str | None = Field(description="备注 / Note on the record or how it was placed")
+    lat: float = Field(description="纬度 WGS-84 / Latitude, WGS-84 degrees")
+    lon: float = Field(description="经度 WGS-84 / Longitude, WGS-84 degrees")
+
+
+class NearestResult(Point):
+    distance_m: float = Field(description="大地线距离（米）/ Geodesic distance on WGS-84, metres")
+
+
+class NearestQuery(_Frozen):
+    lat: float
+    lon: float
+    n: int
+    radius_m: float | None
+    coord: Literal["wgs84"] = "wgs84"
+
+
+class NearestResponse(_Frozen):
+    query: NearestQuery
+    dataset: DatasetInfo
+    notice: str | None = Field(description="样例数据提示 / Present when the data is sample data")
+    results: list[NearestResult] = Field(description="由近及远 / Nearest first")
+
+
+class PointResponse(_Frozen):
+    dataset: DatasetInfo
+    notice: str | None
+    point: Point
+
+
+class PointListResponse(_Frozen):
+    dataset: DatasetInfo
+    notice: str | None
+    total: int = Field(description="符合条件的总数 / Points matching the filters")
+    limit: int
+    offset: int
+    results: list[Point] = Field(description="按行政区划代码、编号排序 / Ordered by adcode, then id")
+
+
+class Health(_Frozen):
+    status: Literal["ok"]
+
+
+class Ready(_Frozen):
+    status: Literal["ready"]
+    dataset: DatasetInfo
+
+
+class ErrorItem(_Frozen):
+    param: str
+    message: str
+
+
+class ErrorBody(_Frozen):
+    error: str = Field(description="机器可读的错误类别 / Machine-readable error kind")
+    message: str = Field(description="可操作的说明 / What went wrong and how to fix it")
+    errors: list[ErrorItem] = Field(default_factory=list)

@@ -1,0 +1,95 @@
+"""Catalogue: a loaded dataset with its PointIndex, lookup by id and browsing by region.
+
+Built once per published version and never changed; a reload builds a new one beside it.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.dataset import Dataset
+from geo.errors import InvalidQuery
+from geo.index import IntArray, PointIndex
+
+_ADCODE_RE = re.compile(r"^\d{2,6}$")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything a query needs about one dataset version, immutable.
+
+    >>> from geo.dataset import Dataset, Manifest
+    >>> m = Manifest("v1", 2, "0" * 64, "2025-01-01T00:00:00+00:00", "doc", True, "doctest")
+    >>> props = ({"id": "b", "province": "吉林省", "city": "长春市", "adcode": "220113"},
+    ...          {"id": "a", "province": "湖北省", "city": "武汉市", "adcode": "420102"})
+    >>> ds = Dataset(m, np.array([125.6, 114.3]), np.array([44.4, 30.6]), ("b", "a"), props)
+    >>> cat = Catalogue.build(ds)
+    >>> cat.position_of("a"), cat.browse(province="吉林").tolist(), cat.browse().tolist()
+    (1, [0], [0, 1])
+    """
+
+    dataset: Dataset
+    index: PointIndex
+    positions_by_id: Mapping[str, int]
+    browse_order: IntArray  # positions ordered by (adcode, id): a stable listing order
+    _provinces: np.ndarray
+    _cities: np.ndarray
+    _adcodes: np.ndarray
+
+    @classmethod
+    def build(cls, dataset: Dataset) -> "Catalogue":
+        index = PointIndex(dataset.lons, dataset.lats, np.array(dataset.ids, dtype=str))
+        provinces = np.array([p.get("province") or "" for p in dataset.properties], dtype=str)
+        cities = np.array([p.get("city") or "" for p in dataset.properties], dtype=str)
+        adcodes = np.array([p.get("adcode") or "" for p in dataset.properties], dtype=str)
+        ids = np.array(dataset.ids, dtype=str)
+        browse_order = np.lexsort((ids, adcodes)).astype(np.int64)
+        return cls(
+            dataset=dataset,
+            index=index,
+            positions_by_id={key: position for position, key in enumerate(dataset.ids)},
+            browse_order=browse_order,
+            _provinces=provinces,
+            _cities=cities,
+            _adcodes=adcodes,
+        )
+
+    def position_of(self, point_id: str) -> int | None:
+        return self.positions_by_id.get(point_id)
+
+    def browse(
+        self, *, province: str | None = None, city: str | None = None, adcode: str | None = None
+    ) -> IntArray:
+        """Positions of points in the given region, in `browse_order`.
+
+        Names match whole ("吉林省") or by their leading part ("吉林"); an adcode matches its
+        own division and everything under it ("220000" is all of 吉林省, "220100" 长春市).
+        """
+        keep = np.ones(len(self.dataset), dtype=bool)
+        if province:
+            keep &= _name_matches(self._provinces, province, "province")
+        if city:
+            keep &= _name_matches(self._cities, city, "city")
+        if adcode:
+            keep &= np.char.startswith(self._adcodes, _adcode_prefix(adcode))
+        order = self.browse_order
+        return order[keep[order]]
+
+
+def _name_matches(names: np.ndarray, query: str, param: str) -> np.ndarray:
+    query = query.strip()
+    if not query or len(query) > 40:
+        raise InvalidQuery(f"{param} must be 1 to 40 characters, got {query!r}")
+    return np.asarray(np.char.startswith(names, query), dtype=bool)
+
+
+def _adcode_prefix(adcode: str) -> str:
+    """'220000' -> '22', '220100' -> '2201', '220113' -> '220113'."""
+    adcode = adcode.strip()
+    if not _ADCODE_RE.match(adcode) or len(adcode) % 2:
+        raise InvalidQuery(f"adcode must be 2, 4 or 6 digits such as 220000, got {adcode!r}")
+    while len(adcode) > 2 and adcode.endswith("00"):
+        adcode = adcode[:-2]
+    return adcode
