@@ -22,7 +22,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run_all
 
 sample: $(VENV)/.installed-test
-	$(BIN)/python scripts/make_sample_dataset.py
+	$(BIN)/python scripts/make_sample_dataset.py --replace
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -13,7 +13,7 @@ class DatasetInfo(_Frozen):
     version: str = Field(description="已发布数据集版本 / Published dataset version")
     points: int = Field(description="采血点数量 / Number of points")
     sample: bool = Field(
-        description="是否为样例数据（非官方名单）/ True when this is sample data, not the official list"
+        description="是否为样例数据（非官方名单）/ True for sample data, not the official list"
     )
     built_at: str = Field(description="构建时间 / When the dataset was built (ISO 8601)")
     source: str = Field(description="数据来源 / Where the data came from")
@@ -69,7 +69,9 @@ class PointListResponse(_Frozen):
     total: int = Field(description="符合条件的总数 / Points matching the filters")
     limit: int
     offset: int
-    results: list[Point] = Field(description="按行政区划代码、编号排序 / Ordered by adcode, then id")
+    results: list[Point] = Field(
+        description="按行政区划代码、编号排序 / Ordered by adcode, then id"
+    )
 
 
 class Health(_Frozen):

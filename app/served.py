@@ -66,7 +66,9 @@ def serve(dataset: Dataset) -> ServedDataset:
         source=manifest.source,
     )
     notice = SAMPLE_NOTICE if manifest.sample else None
-    envelope = b'"dataset":' + orjson.dumps(info.model_dump()) + b',"notice":' + orjson.dumps(notice)
+    envelope = (
+        b'"dataset":' + orjson.dumps(info.model_dump()) + b',"notice":' + orjson.dumps(notice)
+    )
     served = ServedDataset(catalogue, info, envelope, ())
     points = tuple(orjson.dumps(served.point_dict(i))[:-1] for i in range(len(dataset)))
     return ServedDataset(catalogue, info, envelope, points)

@@ -59,7 +59,9 @@ def wgs84_to_gcj02(lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[FloatArray
     rad_lat = lat / 180.0 * np.pi
     magic = 1.0 - _KRASOVSKY_E2 * np.sin(rad_lat) ** 2
     sqrt_magic = np.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((_KRASOVSKY_A * (1.0 - _KRASOVSKY_E2)) / (magic * sqrt_magic) * np.pi)
+    d_lat = (d_lat * 180.0) / (
+        (_KRASOVSKY_A * (1.0 - _KRASOVSKY_E2)) / (magic * sqrt_magic) * np.pi
+    )
     d_lon = (d_lon * 180.0) / (_KRASOVSKY_A / sqrt_magic * np.cos(rad_lat) * np.pi)
     return lon + d_lon, lat + d_lat
 
@@ -94,8 +96,13 @@ def _invert(
         err_lat = fwd_lat - target_lat
         lon = lon - err_lon
         lat = lat - err_lat
-        if max(float(np.max(np.abs(err_lon), initial=0.0)),
-               float(np.max(np.abs(err_lat), initial=0.0))) < _INVERSE_TOLERANCE_DEG:
+        if (
+            max(
+                float(np.max(np.abs(err_lon), initial=0.0)),
+                float(np.max(np.abs(err_lat), initial=0.0)),
+            )
+            < _INVERSE_TOLERANCE_DEG
+        ):
             break
     return lon, lat
 

@@ -312,8 +312,16 @@ def _read_manifest(path: Path) -> Manifest:
         manifest = Manifest(**document)
     except TypeError as exc:
         raise DatasetError(f"{path}: unexpected manifest fields ({exc})") from None
-    expected = {"version": str, "points": int, "sha256": str, "built_at": str, "source": str,
-                "sample": bool, "builder": str, "notes": str}
+    expected = {
+        "version": str,
+        "points": int,
+        "sha256": str,
+        "built_at": str,
+        "source": str,
+        "sample": bool,
+        "builder": str,
+        "notes": str,
+    }
     for name, kind in expected.items():
         if not isinstance(getattr(manifest, name), kind):
             raise DatasetError(f"{path}: manifest field {name!r} must be {kind.__name__}")

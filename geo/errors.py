@@ -10,7 +10,7 @@ class InvalidQuery(GeoError, ValueError):
 
 
 class DatasetError(GeoError):
-    """A published dataset is missing, incomplete or corrupt; the message says which file and why."""
+    """A published dataset is missing, incomplete or corrupt; the message says which file, why."""
 
 
 class PublishError(GeoError):

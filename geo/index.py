@@ -72,7 +72,7 @@ class PointIndex:
         if (np.abs(lons_arr) > 180).any() or (np.abs(lats_arr) > 90).any():
             raise InvalidQuery("every point must have lon within [-180, 180], lat within [-90, 90]")
 
-        count = lons_arr.shape[0]
+        count = int(lons_arr.shape[0])
         order = np.argsort(keys_arr, kind="stable")
         if count > 1 and (keys_arr[order[1:]] == keys_arr[order[:-1]]).any():
             raise InvalidQuery("keys must be unique")
@@ -114,7 +114,7 @@ class PointIndex:
         wanted = min(self._count, max(2 * k, k + _EXTRA_CANDIDATES))
         while True:
             with self._rtree_lock:
-                found, _, farthest_chord = self._rtree.nearest_v(
+                found, _, farthest_chord = self._rtree.nearest_v(  # type: ignore[no-untyped-call]
                     query, query, num_results=wanted, return_max_dists=True
                 )
             ranked = self._rank(lon, lat, found)
@@ -142,7 +142,7 @@ class PointIndex:
         reach = radius_m + _BOUND_SLACK_M
         lows, highs = (centre - reach)[None, :], (centre + reach)[None, :]
         with self._rtree_lock:
-            found, _ = self._rtree.intersection_v(lows, highs)
+            found, _ = self._rtree.intersection_v(lows, highs)  # type: ignore[no-untyped-call]
         return _clip(self._rank(lon, lat, found), radius_m)
 
     def _rank(self, lon: float, lat: float, positions: IntArray) -> Neighbours:

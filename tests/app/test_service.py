@@ -1,0 +1,149 @@
+"""Service behaviour: browsing, lookup, health, readiness, docs, start-up and privacy."""
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.main import create_app
+from app.models import PointListResponse, PointResponse, Ready
+from app.settings import Settings
+from geo.dataset import GEOJSON_NAME, published_dir
+from tests.support import REPO_DATA_DIR, free_port, live_server, publish_points, wait_until_ready
+
+
+def test_points_browse_pages_cover_every_point_once_in_stable_order(client):
+    first = PointListResponse.model_validate_json(
+        client.get("/points", params={"province": "吉林", "limit": 7}).content
+    )
+    assert first.total > 7 and len(first.results) == 7
+    seen = []
+    for offset in range(0, first.total, 7):
+        page = client.get("/points", params={"province": "吉林", "limit": 7, "offset": offset})
+        seen += [p.id for p in PointListResponse.model_validate_json(page.content).results]
+    assert len(seen) == first.total == len(set(seen))
+    again = client.get("/points", params={"province": "吉林省", "limit": 200}).json()
+    assert [p["id"] for p in again["results"]] == seen
+    assert all(p["province"] == "吉林省" for p in again["results"])
+
+
+def test_points_by_adcode_and_city(client):
+    by_code = client.get("/points", params={"adcode": "220100", "limit": 200}).json()
+    by_city = client.get("/points", params={"city": "长春市", "limit": 200}).json()
+    assert by_code["total"] == by_city["total"] > 1
+    assert all(p["adcode"].startswith("2201") for p in by_code["results"])
+    assert by_code["dataset"]["sample"] is True
+
+
+def test_point_by_id_matches_nearest_result(client):
+    nearest = client.get("/nearest", params={"lat": 30.59, "lon": 114.30, "n": 1}).json()
+    hit = nearest["results"][0]
+    body = PointResponse.model_validate_json(client.get(f"/points/{hit['id']}").content)
+    assert body.point.id == hit["id"] and body.point.lat == hit["lat"]
+    assert body.dataset.sample is True and body.notice
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = Ready.model_validate_json(client.get("/readyz").content)
+    assert ready.dataset.points > 3000 and ready.dataset.sample is True
+
+
+def test_openapi_and_docs(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/nearest", "/points", "/points/{point_id}", "/healthz", "/readyz"):
+        assert path in spec["paths"]
+    params = {p["name"]: p for p in spec["paths"]["/nearest"]["get"]["parameters"]}
+    assert "纬度" in params["lat"]["description"] and "Latitude" in params["lat"]["description"]
+    assert params["lat"]["examples"]
+    assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("damage", "fragment"),
+    [
+        (lambda d: (d / "CURRENT").unlink(), "no published dataset"),
+        (lambda d: (d / "v1" / GEOJSON_NAME).write_text("{}"), "sha256"),
+    ],
+)
+def test_missing_or_corrupt_dataset_is_503_with_reason_not_a_crash(
+    tmp_path: Path, damage, fragment
+):
+    publish_points(tmp_path, [125.3], [43.8], ["a"], version="v1")
+    damage(published_dir(tmp_path))
+    with live_server(create_app(Settings(data_dir=tmp_path, access_log=False))) as url:
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 503 and fragment in ready.json()["message"]
+        nearest = httpx.get(f"{url}/nearest", params={"lat": 43, "lon": 125})
+        assert nearest.status_code == 503 and fragment in nearest.json()["message"]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_logs_hold_no_coordinate_finer_than_two_decimals(tmp_path: Path):
+    publish_points(tmp_path, [125.3], [43.8], ["a"], version="v1")
+    collect = _Collect()
+    for name in ("xunqin", "uvicorn", "uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addHandler(collect)
+    try:
+        with live_server(create_app(Settings(data_dir=tmp_path))) as url:
+            for query in ("lat=43.8171234&lon=125.3235678", "lat=91.123456&lon=1.987654",
+                          "lat=43.81712&lon=abc.123456"):  # fmt: skip
+                httpx.get(f"{url}/nearest?{query}")
+    finally:
+        for name in ("xunqin", "uvicorn", "uvicorn.access", "uvicorn.error"):
+            logging.getLogger(name).removeHandler(collect)
+    access = [line for line in collect.lines if "/nearest" in line]
+    assert len(access) == 3
+    assert "lat~43.82 lon~125.32" in access[0]
+    for line in collect.lines:
+        assert not re.search(r"\d+\.\d{3,}", line), line
+
+
+def test_uvicorn_factory_command_serves_the_bundled_sample(tmp_path: Path):
+    """The README's serve command, minus the venv set-up: ready, then a clean shutdown."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XUNQIN_")}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        cwd=tmp_path,  # the default data directory must not depend on the working directory
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        body = wait_until_ready(f"http://127.0.0.1:{port}").json()
+        assert (
+            body["dataset"]["version"]
+            == (REPO_DATA_DIR / "published" / "CURRENT").read_text().strip()
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=30)[0].decode()
+    assert server.returncode == 0, output
+    assert "serving dataset" in output and "SAMPLE" in output

@@ -1,0 +1,61 @@
+"""Catalogue browsing by region and lookup by id."""
+
+from pathlib import Path
+
+import pytest
+
+from geo.catalogue import Catalogue
+from geo.dataset import load_current, make_feature, publish_dataset
+from geo.errors import InvalidQuery
+from tests.support import point_properties
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Catalogue:
+    rows = [
+        ("c", "吉林省", "长春市", "220113"),
+        ("a", "吉林省", "长春市", "220100"),
+        ("b", "吉林省", "吉林市", "220200"),
+        ("d", "湖北省", "武汉市", "420102"),
+        ("e", "湖北省", None, "429004"),  # 仙桃市: county-level city run by the province
+    ]
+    features = [
+        make_feature(120.0 + i, 40.0, point_properties(pid, i, province=p, city=c, adcode=code))
+        for i, (pid, p, c, code) in enumerate(rows, start=1)
+    ]
+    publish_dataset(tmp_path, features, version="v1", source="t", sample=True, builder="t")
+    return Catalogue.build(load_current(tmp_path))
+
+
+def ids(catalogue: Catalogue, positions) -> list[str]:
+    return [catalogue.dataset.ids[p] for p in positions]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["a", "c", "b", "d", "e"]),  # everything, by adcode then id
+        ({"province": "吉林省"}, ["a", "c", "b"]),
+        ({"province": "吉林"}, ["a", "c", "b"]),  # short name
+        ({"city": "长春"}, ["a", "c"]),
+        ({"adcode": "220000"}, ["a", "c", "b"]),  # a province code covers its cities
+        ({"adcode": "220100"}, ["a", "c"]),
+        ({"adcode": "220113"}, ["c"]),
+        ({"adcode": "42"}, ["d", "e"]),
+        ({"province": "湖北", "city": "武汉"}, ["d"]),
+        ({"province": "西藏"}, []),
+    ],
+)
+def test_browse_filters_in_stable_order(catalogue, filters, expected):
+    assert ids(catalogue, catalogue.browse(**filters)) == expected
+
+
+@pytest.mark.parametrize("adcode", ["2", "22010", "2201001", "22a100"])
+def test_browse_rejects_malformed_adcodes(catalogue, adcode):
+    with pytest.raises(InvalidQuery, match="adcode must be"):
+        catalogue.browse(adcode=adcode)
+
+
+def test_lookup_by_id(catalogue):
+    assert catalogue.position_of("d") == 3
+    assert catalogue.position_of("missing") is None

@@ -1,0 +1,96 @@
+"""Helpers shared by tests: tiny datasets on disk and a real uvicorn on loopback."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from geo.dataset import make_feature, publish_dataset
+
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def point_properties(point_id: str, row: int, **overrides: Any) -> dict[str, Any]:
+    """Properties of a made-up test point; placeholders only, no real contacts."""
+    props: dict[str, Any] = {
+        "id": point_id,
+        "name": f"测试单位 {point_id}",
+        "address": "测试地址（测试数据）",
+        "province": "吉林省",
+        "city": "长春市",
+        "district": "九台区",
+        "adcode": "220113",
+        "contact": None,
+        "phones": [],
+        "phone_text": "",
+        "precision": "county",
+        "source_row": row,
+    }
+    props.update(overrides)
+    return props
+
+
+def publish_points(
+    data_dir: Path,
+    lons: Sequence[float],
+    lats: Sequence[float],
+    ids: Sequence[str],
+    *,
+    version: str = "test-1",
+    sample: bool = True,
+) -> None:
+    features = [
+        make_feature(lon, lat, point_properties(point_id, row))
+        for row, (lon, lat, point_id) in enumerate(zip(lons, lats, ids, strict=True), start=1)
+    ]
+    publish_dataset(
+        data_dir, features, version=version, source="tests", sample=sample, builder="tests"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with a real uvicorn in a thread on 127.0.0.1; yield its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def wait_until_ready(base_url: str, timeout_s: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            response = httpx.get(f"{base_url}/readyz", timeout=5)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{base_url}/readyz not ready after {timeout_s} s")
+        time.sleep(0.05)
