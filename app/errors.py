@@ -78,7 +78,8 @@ def install_error_handlers(app: FastAPI, param_rules: dict[str, str]) -> None:
         return error_response(exc.status, exc.kind, exc.message)
 
     async def on_invalid_query(_: Request, exc: InvalidQuery) -> JSONResponse:
-        return error_response(422, BadRequest.kind, str(exc))
+        errors = [{"param": exc.param, "message": str(exc)}] if exc.param else []
+        return error_response(422, BadRequest.kind, str(exc), errors)
 
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")

@@ -15,6 +15,7 @@ from app.models import (
     PointResponse,
     Ready,
 )
+from app.params import NearestParamRules
 from app.served import ServedDataset
 from app.settings import Settings
 
@@ -29,10 +30,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def param_rules(settings: Settings) -> dict[str, str]:
     """What each query parameter accepts, in words, for error messages."""
     return {
-        "lat": "a finite latitude in degrees within [-90, 90]",
-        "lon": "a finite longitude in degrees within [-180, 180]",
-        "n": f"an integer within [1, {settings.max_n}]",
-        "radius_m": f"a distance in metres within [0, {settings.max_radius_m:.0f}]",
+        **NearestParamRules(settings).rules(),
         "limit": f"an integer within [1, {MAX_LIST_LIMIT}]",
         "offset": "an integer >= 0",
         "province": "a province name such as 吉林省 or 吉林 (1 to 40 characters)",
@@ -43,6 +41,7 @@ def param_rules(settings: Settings) -> dict[str, str]:
 
 
 def current_dataset(request: Request) -> ServedDataset:
+    """The dataset this request is answered from: read once, so a reload cannot split it."""
     holder = request.app.state.holder
     served: ServedDataset | None = holder.current
     if served is None:
@@ -50,7 +49,12 @@ def current_dataset(request: Request) -> ServedDataset:
     return served
 
 
-Served = Annotated[ServedDataset, Depends(current_dataset)]
+async def _current_dataset(request: Request) -> ServedDataset:
+    # async: a plain `def` dependency would send every request through the thread pool.
+    return current_dataset(request)
+
+
+Served = Annotated[ServedDataset, Depends(_current_dataset)]
 
 
 def _json(body: bytes, status: int = 200) -> Response:
@@ -60,44 +64,7 @@ def _json(body: bytes, status: int = 200) -> Response:
 def build_router(settings: Settings) -> APIRouter:
     router = APIRouter()
 
-    Lat = Annotated[
-        float,
-        Query(
-            ge=-90,
-            le=90,
-            allow_inf_nan=False,
-            description="纬度，WGS-84（GPS 原始坐标）/ Latitude in WGS-84 degrees, as GPS gives it",
-            openapi_examples={"长春 Changchun": {"value": 43.8171}},
-        ),
-    ]
-    Lon = Annotated[
-        float,
-        Query(
-            ge=-180,
-            le=180,
-            allow_inf_nan=False,
-            description="经度，WGS-84 / Longitude in WGS-84 degrees",
-            openapi_examples={"长春 Changchun": {"value": 125.3235}},
-        ),
-    ]
-    Count = Annotated[
-        int,
-        Query(
-            ge=1,
-            le=settings.max_n,
-            description=f"返回数量 1–{settings.max_n} / How many points, 1 to {settings.max_n}",
-        ),
-    ]
-    Radius = Annotated[
-        float | None,
-        Query(
-            ge=0,
-            le=settings.max_radius_m,
-            allow_inf_nan=False,
-            description="只返回此距离（米）以内的点 / Only points within this many metres",
-            openapi_examples={"50 km": {"value": 50000}},
-        ),
-    ]
+    nearest_params = NearestParamRules(settings)
 
     @router.get(
         "/nearest",
@@ -109,21 +76,21 @@ def build_router(settings: Settings) -> APIRouter:
             " Nearest points by exact geodesic distance on the WGS-84 ellipsoid, nearest first;"
             " equal distances are ordered by id."
         ),
+        openapi_extra={"parameters": [param.openapi() for param in nearest_params.all]},
     )
-    async def nearest(
-        served: Served,
-        lat: Lat,
-        lon: Lon,
-        n: Count = settings.default_n,
-        radius_m: Radius = None,
-    ) -> Response:
+    async def nearest(request: Request) -> Response:
+        served = current_dataset(request)
+        params = nearest_params.parse(request.query_params)
+        lat, lon, n, radius_m = params.lat, params.lon, params.n, params.radius_m
         hits = served.catalogue.index.nearest(lon, lat, n, max_distance_m=radius_m)
         points = served.points_open_json
         results = b",".join(
-            points[position] + b',"distance_m":' + repr(round(distance, 3)).encode() + b"}"
-            for position, distance in zip(
-                hits.positions.tolist(), hits.distances_m.tolist(), strict=True
-            )
+            [
+                b'%s,"distance_m":%r}' % (points[position], round(distance, 3))
+                for position, distance in zip(
+                    hits.positions.tolist(), hits.distances_m.tolist(), strict=True
+                )
+            ]
         )
         query = orjson.dumps(
             {"lat": lat, "lon": lon, "n": n, "radius_m": radius_m, "coord": "wgs84"}

@@ -8,6 +8,10 @@ class GeoError(Exception):
 class InvalidQuery(GeoError, ValueError):
     """A query argument is out of range or malformed; the message names it and its allowed range."""
 
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
 
 class DatasetError(GeoError):
     """A published dataset is missing, incomplete or corrupt; the message says which file, why."""

@@ -61,7 +61,8 @@ def test_openapi_and_docs(client):
         assert path in spec["paths"]
     params = {p["name"]: p for p in spec["paths"]["/nearest"]["get"]["parameters"]}
     assert "纬度" in params["lat"]["description"] and "Latitude" in params["lat"]["description"]
-    assert params["lat"]["examples"]
+    assert params["lat"]["example"] == 43.8171
+    assert params["n"]["schema"]["maximum"] == 50
     assert client.get("/docs").status_code == 200
 
 
@@ -100,7 +101,7 @@ def test_logs_hold_no_coordinate_finer_than_two_decimals(tmp_path: Path):
     for name in ("xunqin", "uvicorn", "uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addHandler(collect)
     try:
-        with live_server(create_app(Settings(data_dir=tmp_path))) as url:
+        with live_server(create_app(Settings(data_dir=tmp_path, access_log=True))) as url:
             for query in ("lat=43.8171234&lon=125.3235678", "lat=91.123456&lon=1.987654",
                           "lat=43.81712&lon=abc.123456"):  # fmt: skip
                 httpx.get(f"{url}/nearest?{query}")

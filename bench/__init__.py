@@ -1,0 +1,1 @@
+"""Benchmarks for xunqin-locator, run together by `python -m bench.run_all` (not timed tests)."""

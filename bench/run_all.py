@@ -1,0 +1,43 @@
+"""Run every benchmark and write docs/benchmarks.md (or bench/out/benchmarks.md with --quick)."""
+
+import argparse
+import datetime as dt
+import time
+from collections.abc import Sequence
+
+from bench import http_throughput, query_latency, startup
+from bench.report import OUT_DIR, ROOT, render_document, render_targets
+from bench.servers import exit_on_sigterm
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and 2-second wrk runs: a smoke run (< 1 minute), output to bench/out/",
+    )
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    started = dt.datetime.now().astimezone()
+    clock = time.perf_counter()
+    suffix = " --quick" if args.quick else ""
+    sections = []
+    for module in (query_latency, http_throughput, startup):
+        name = module.__name__
+        print(f"running {name}{suffix} ...", flush=True)
+        rerun = f"python -m {name}{suffix}"
+        sections.append(module.run_quick(rerun) if args.quick else module.run_full(rerun))
+    document = render_document(f"python -m bench.run_all{suffix}", sections, started)
+    # Quick numbers are meaningless as results: they never overwrite the published page.
+    target = OUT_DIR / "benchmarks.md" if args.quick else ROOT / "docs" / "benchmarks.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(document, encoding="utf-8")
+    targets = [t for section in sections for t in section.targets]
+    print(render_targets(targets))
+    print(f"wrote {target.relative_to(ROOT)} in {time.perf_counter() - clock:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
