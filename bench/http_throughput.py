@@ -12,6 +12,7 @@ from bench.floor_app import BODY_ENV
 from bench.query_latency import QUERY_SEED, china_like_points
 from bench.report import OUT_DIR, Section, Table, Target, fmt, render_section, shown
 from bench.servers import (
+    ABLATION_FACTORY,
     APP_FACTORY,
     FLOOR_FACTORY,
     Server,
@@ -62,7 +63,10 @@ class Endpoint:
 SERVICE = Endpoint("service `/nearest` (search + JSON)", "app", "/nearest")
 FLOOR = Endpoint("floor: bare FastAPI, canned bytes", "floor", "/nearest")
 NAIVE = Endpoint("naive: bare FastAPI, dict via jsonable_encoder", "floor", "/nearest_naive")
-ENDPOINTS = (SERVICE, FLOOR, NAIVE)
+ABLATION = Endpoint(
+    "ablation: service with the search replaced by a fixed answer", "ablation", "/nearest"
+)
+ENDPOINTS = (SERVICE, FLOOR, NAIVE, ABLATION)
 
 
 @dataclass(frozen=True)
@@ -135,12 +139,16 @@ def measure(
         canned = real[len(real) // 2][1]
         body_file = OUT_DIR / "floor-body.json"
         body_file.write_bytes(canned)
-        with serving(FLOOR_FACTORY, name="floor", env={BODY_ENV: str(body_file)}) as floor:
-            servers = {"app": app_server, "floor": floor}
+        with (
+            serving(FLOOR_FACTORY, name="floor", env={BODY_ENV: str(body_file)}) as floor,
+            serving(ABLATION_FACTORY, name="ablation") as ablation,
+        ):
+            servers = {"app": app_server, "floor": floor, "ablation": ablation}
             sizes = {
                 SERVICE: f"{len(canned):,} (median; {real[0][0]:,}–{real[-1][0]:,})",
                 FLOOR: f"{len(canned):,}",
                 NAIVE: f"{len(check_paths(floor, query_paths(NAIVE.route))[0]):,}",
+                ABLATION: f"{len(check_paths(ablation, query_paths(ABLATION.route))[0]):,}",
             }
             check_paths(floor, query_paths(FLOOR.route))
             scripts = {e: write_lua(e.slug, query_paths(e.route)) for e in ENDPOINTS}
@@ -209,7 +217,11 @@ def run(duration_s: int, warmup_s: int, rounds: int, command: str) -> Section:
                 "--no-access-log --log-level warning`; the service serves the dataset named "
                 f"by {shown(served_data_dir())}/published/CURRENT with default settings. The floor "
                 "(bench/floor_app.py) takes the same two float parameters and returns a real "
-                "/nearest response of median size as pre-serialised bytes. p50/p99 are medians "
+                "/nearest response of median size as pre-serialised bytes. The ablation "
+                "(bench/ablation_app.py) is the service with `PointIndex.nearest` replaced by one "
+                "precomputed answer: the gap between it and the floor is parameter parsing, "
+                "response building and middleware; the gap between it and the service is the "
+                "exact geodesic search as it runs inside a busy server. p50/p99 are medians "
                 "over rounds.",
             ],
         )

@@ -18,6 +18,7 @@ from bench.report import OUT_DIR, ROOT
 
 APP_FACTORY = "app.main:create_app"
 FLOOR_FACTORY = "bench.floor_app:create_app"
+ABLATION_FACTORY = "bench.ablation_app:create_app"
 
 
 class ServerError(RuntimeError):
