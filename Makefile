@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench sample clean
+.PHONY: serve test lint bench sample boundary clean
 
 serve: $(VENV)/.installed-runtime
 	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log
@@ -23,6 +23,9 @@ bench: $(VENV)/.installed-test
 
 sample: $(VENV)/.installed-test
 	$(BIN)/python scripts/make_sample_dataset.py --replace
+
+boundary: $(VENV)/.installed-test
+	$(BIN)/python scripts/make_mainland_boundary.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from app.errors import install_error_handlers
 from app.middleware import RequestGuard
+from app.page import build_page_router
 from app.routes import build_router, param_rules
 from app.served import DatasetHolder
 from app.settings import Settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     install_error_handlers(app, param_rules(settings))
     app.include_router(build_router(settings))
+    app.include_router(build_page_router())
     app.add_middleware(
         RequestGuard,
         max_query_length=settings.max_query_length,

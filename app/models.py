@@ -19,6 +19,21 @@ class DatasetInfo(_Frozen):
     source: str = Field(description="数据来源 / Where the data came from")
 
 
+CoordName = Literal["wgs84", "gcj02", "bd09"]
+
+
+class Call(_Frozen):
+    number: str = Field(description="电话号码 / Phone number, normalised for display")
+    uri: str = Field(description="拨号链接 / tel: link for tap-to-call")
+
+
+class Navigation(_Frozen):
+    amap: str = Field(description="高德地图（GCJ-02）/ Open in Amap")
+    baidu: str = Field(description="百度地图（BD-09）/ Open in Baidu Maps")
+    tencent: str = Field(description="腾讯地图（GCJ-02）/ Open in Tencent Maps")
+    geo: str = Field(description="geo: 链接（WGS-84）/ geo: URI for any map app")
+
+
 class Point(_Frozen):
     id: str = Field(description="采血点编号 / Stable point id")
     name: str = Field(description="单位名称 / Police unit name")
@@ -34,8 +49,10 @@ class Point(_Frozen):
         description="位置精度 / How precisely the location is known: exact, street, county, city"
     )
     note: str | None = Field(description="备注 / Note on the record or how it was placed")
-    lat: float = Field(description="纬度 WGS-84 / Latitude, WGS-84 degrees")
-    lon: float = Field(description="经度 WGS-84 / Longitude, WGS-84 degrees")
+    calls: list[Call] = Field(description="可拨打的电话 / Dialable numbers with tel: links")
+    navigation: Navigation = Field(description="导航链接 / Links that open the point in map apps")
+    lat: float = Field(description="纬度，坐标系同请求 / Latitude in the requested system")
+    lon: float = Field(description="经度，坐标系同请求 / Longitude in the requested system")
 
 
 class NearestResult(Point):
@@ -47,7 +64,7 @@ class NearestQuery(_Frozen):
     lon: float
     n: int
     radius_m: float | None
-    coord: Literal["wgs84"] = "wgs84"
+    coord: CoordName = Field(description="坐标系 / Coordinate system of lat/lon in and out")
 
 
 class NearestResponse(_Frozen):
@@ -57,21 +74,59 @@ class NearestResponse(_Frozen):
     results: list[NearestResult] = Field(description="由近及远 / Nearest first")
 
 
+class NearestAnswer(_Frozen):
+    """One item of a batch: the same as /nearest's answer, or that item's error."""
+
+    ok: bool
+    query: NearestQuery | None = None
+    results: list[NearestResult] | None = None
+    error: "ErrorBody | None" = None
+
+
+class BatchResponse(_Frozen):
+    dataset: DatasetInfo
+    notice: str | None
+    answers: list[NearestAnswer] = Field(description="与请求顺序一致 / In the order asked")
+
+
 class PointResponse(_Frozen):
     dataset: DatasetInfo
     notice: str | None
+    coord: CoordName
     point: Point
 
 
 class PointListResponse(_Frozen):
     dataset: DatasetInfo
     notice: str | None
+    coord: CoordName
     total: int = Field(description="符合条件的总数 / Points matching the filters")
     limit: int
     offset: int
     results: list[Point] = Field(
         description="按行政区划代码、编号排序 / Ordered by adcode, then id"
     )
+
+
+class Area(_Frozen):
+    name: str = Field(
+        description="地市，或“省直辖县级行政区划” / City, or directly administered units"
+    )
+    adcode: str = Field(description="用于 /points?adcode= / Use with /points?adcode=")
+    points: int
+
+
+class Province(_Frozen):
+    name: str
+    adcode: str
+    points: int
+    areas: list[Area]
+
+
+class RegionsResponse(_Frozen):
+    dataset: DatasetInfo
+    notice: str | None
+    provinces: list[Province] = Field(description="按区划代码排序 / In adcode order")
 
 
 class Health(_Frozen):
@@ -92,3 +147,6 @@ class ErrorBody(_Frozen):
     error: str = Field(description="机器可读的错误类别 / Machine-readable error kind")
     message: str = Field(description="可操作的说明 / What went wrong and how to fix it")
     errors: list[ErrorItem] = Field(default_factory=list)
+
+
+NearestAnswer.model_rebuild()

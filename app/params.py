@@ -1,4 +1,5 @@
-"""Query parameters of /nearest: one table that both validates requests and documents them.
+"""Parameters of /nearest: one table that validates query strings and batch items alike and
+documents them in OpenAPI.
 
 FastAPI's generic parameter machinery costs more per request than the geodesic search itself
 (bench/http_throughput.py, docs/benchmarks.md), so the hot endpoint parses its four numbers
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.settings import Settings
+from geo.crs import Crs
 from geo.errors import InvalidQuery
 
 
@@ -26,23 +28,32 @@ class NumberParam:
     required: bool = False
     example: float | None = None
 
-    def parse(self, raw: str | None) -> float | int | None:
+    def parse(self, raw: object) -> float | int | None:
+        """Text from a query string, or a number from a JSON body."""
         if raw is None:
             if self.required:
                 raise InvalidQuery(f"{self.name} is required: {self.rule}", param=self.name)
             return None
         value: float | int
-        try:
+        if isinstance(raw, str):
+            try:
+                value = int(raw) if self.integer else float(raw)
+            except ValueError:
+                raise self.invalid(raw) from None
+        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+            if self.integer and not (isinstance(raw, int) or raw.is_integer()):
+                raise self.invalid(raw)
             value = int(raw) if self.integer else float(raw)
-        except ValueError:
-            raise self.invalid(raw) from None
+        else:
+            raise self.invalid(raw)
         if not self.minimum <= value <= self.maximum:  # also false for NaN
             raise self.invalid(raw)
         return value
 
-    def invalid(self, raw: str) -> InvalidQuery:
-        shown = raw if len(raw) <= 40 else raw[:40] + "…"
-        return InvalidQuery(f"{self.name} must be {self.rule}, got {shown!r}", param=self.name)
+    def invalid(self, raw: object) -> InvalidQuery:
+        shown = repr(raw)
+        shown = shown if len(shown) <= 42 else shown[:40] + "…"
+        return InvalidQuery(f"{self.name} must be {self.rule}, got {shown}", param=self.name)
 
     def openapi(self) -> dict[str, Any]:
         schema: dict[str, Any] = {
@@ -63,11 +74,47 @@ class NumberParam:
 
 
 @dataclass(frozen=True)
+class CoordParam:
+    """Which coordinate system the caller speaks: input converted from it, output into it."""
+
+    name: str = "coord"
+    rule: str = "one of wgs84, gcj02, bd09"
+
+    def parse(self, raw: object) -> Crs:
+        if raw is None:
+            return Crs.WGS84
+        if isinstance(raw, str) and raw.strip().lower() in _CRS_NAMES:
+            return _CRS_NAMES[raw.strip().lower()]
+        shown = repr(raw) if len(repr(raw)) <= 42 else repr(raw)[:40] + "…"
+        raise InvalidQuery(f"coord must be {self.rule}, got {shown}", param="coord")
+
+    def openapi(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "in": "query",
+            "required": False,
+            "description": COORD_DESCRIPTION,
+            "schema": {"type": "string", "enum": [crs.value for crs in Crs], "default": "wgs84"},
+        }
+
+
+COORD_DESCRIPTION = (
+    "坐标系：wgs84（GPS、微信 wx.getLocation 默认）、gcj02（高德、腾讯、微信 type:'gcj02'）、"
+    "bd09（百度）。输入按此换算，结果坐标也用此坐标系。"
+    " / Coordinate system of lat/lon: wgs84 (GPS), gcj02 (Amap, Tencent, WeChat gcj02),"
+    " bd09 (Baidu). Input is converted from it and result coordinates are given in it."
+)
+# Names people send for the same systems; bd09ll is Baidu's own name for BD-09 lon/lat.
+_CRS_NAMES = {"wgs84": Crs.WGS84, "gcj02": Crs.GCJ02, "bd09": Crs.BD09, "bd09ll": Crs.BD09}
+
+
+@dataclass(frozen=True)
 class NearestParams:
     lat: float
     lon: float
     n: int
     radius_m: float | None
+    coord: Crs
 
 
 class NearestParamRules:
@@ -95,23 +142,29 @@ class NearestParamRules:
             "只返回此距离（米）以内的点 / Only points within this many metres",
             example=50000,
         )  # fmt: skip
+        self.coord = CoordParam()
 
-    @property
-    def all(self) -> tuple[NumberParam, ...]:
-        return (self.lat, self.lon, self.n, self.radius_m)
+    def openapi(self) -> list[dict[str, Any]]:
+        numbers = (self.lat, self.lon, self.n, self.radius_m)
+        return [param.openapi() for param in numbers] + [self.coord.openapi()]
 
     def rules(self) -> dict[str, str]:
-        return {param.name: param.rule for param in self.all}
+        params: tuple[NumberParam | CoordParam, ...] = (
+            self.lat, self.lon, self.n, self.radius_m, self.coord
+        )  # fmt: skip
+        return {param.name: param.rule for param in params}
 
-    def parse(self, query: Mapping[str, str]) -> NearestParams:
+    def parse(self, query: Mapping[str, Any]) -> NearestParams:
         lat = self.lat.parse(query.get("lat"))
         lon = self.lon.parse(query.get("lon"))
         n = self.n.parse(query.get("n"))
         radius_m = self.radius_m.parse(query.get("radius_m"))
+        coord = self.coord.parse(query.get("coord"))
         assert lat is not None and lon is not None  # required parameters
         return NearestParams(
             lat=float(lat),
             lon=float(lon),
             n=self.default_n if n is None else int(n),
             radius_m=None if radius_m is None else float(radius_m),
+            coord=coord,
         )

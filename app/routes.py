@@ -3,21 +3,26 @@
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from app.errors import NotFound, NotReady
 from app.models import (
+    BatchResponse,
+    CoordName,
     ErrorBody,
     Health,
     NearestResponse,
     PointListResponse,
     PointResponse,
     Ready,
+    RegionsResponse,
 )
-from app.params import NearestParamRules
+from app.params import COORD_DESCRIPTION, NearestParamRules, NearestParams
 from app.served import ServedDataset
 from app.settings import Settings
+from geo.crs import Crs, to_wgs84
+from geo.errors import InvalidQuery
 
 MAX_LIST_LIMIT = 200
 
@@ -28,7 +33,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def param_rules(settings: Settings) -> dict[str, str]:
-    """What each query parameter accepts, in words, for error messages."""
+    """What each parameter accepts, in words, for error messages."""
     return {
         **NearestParamRules(settings).rules(),
         "limit": f"an integer within [1, {MAX_LIST_LIMIT}]",
@@ -37,6 +42,7 @@ def param_rules(settings: Settings) -> dict[str, str]:
         "city": "a city name such as 长春市 or 长春 (1 to 40 characters)",
         "adcode": "2, 4 or 6 digits such as 220000",
         "point_id": "a point id such as sample-220113 (1 to 100 characters)",
+        "queries": f"a list of 1 to {settings.max_batch} query objects",
     }
 
 
@@ -55,15 +61,42 @@ async def _current_dataset(request: Request) -> ServedDataset:
 
 
 Served = Annotated[ServedDataset, Depends(_current_dataset)]
+Coord = Annotated[CoordName, Query(description=COORD_DESCRIPTION)]
 
 
 def _json(body: bytes, status: int = 200) -> Response:
     return Response(content=body, status_code=status, media_type="application/json")
 
 
+def nearest_json(served: ServedDataset, params: NearestParams) -> bytes:
+    """`"query":{...},"results":[...]` for one query, without the enclosing braces."""
+    lon, lat = params.lon, params.lat
+    if params.coord is not Crs.WGS84:
+        lon, lat = to_wgs84(lon, lat, source=params.coord)
+    hits = served.catalogue.index.nearest(lon, lat, params.n, max_distance_m=params.radius_m)
+    points = served.points_open_json[params.coord]
+    results = b",".join(
+        [
+            b'%s,"distance_m":%r}' % (points[position], round(distance, 3))
+            for position, distance in zip(
+                hits.positions.tolist(), hits.distances_m.tolist(), strict=True
+            )
+        ]
+    )
+    query = orjson.dumps(
+        {
+            "lat": params.lat,
+            "lon": params.lon,
+            "n": params.n,
+            "radius_m": params.radius_m,
+            "coord": params.coord.value,
+        }
+    )
+    return b'"query":' + query + b',"results":[' + results + b"]"
+
+
 def build_router(settings: Settings) -> APIRouter:
     router = APIRouter()
-
     nearest_params = NearestParamRules(settings)
 
     @router.get(
@@ -76,28 +109,51 @@ def build_router(settings: Settings) -> APIRouter:
             " Nearest points by exact geodesic distance on the WGS-84 ellipsoid, nearest first;"
             " equal distances are ordered by id."
         ),
-        openapi_extra={"parameters": [param.openapi() for param in nearest_params.all]},
+        openapi_extra={"parameters": nearest_params.openapi()},
     )
     async def nearest(request: Request) -> Response:
         served = current_dataset(request)
         params = nearest_params.parse(request.query_params)
-        lat, lon, n, radius_m = params.lat, params.lon, params.n, params.radius_m
-        hits = served.catalogue.index.nearest(lon, lat, n, max_distance_m=radius_m)
-        points = served.points_open_json
-        results = b",".join(
-            [
-                b'%s,"distance_m":%r}' % (points[position], round(distance, 3))
-                for position, distance in zip(
-                    hits.positions.tolist(), hits.distances_m.tolist(), strict=True
-                )
-            ]
-        )
-        query = orjson.dumps(
-            {"lat": lat, "lon": lon, "n": n, "radius_m": radius_m, "coord": "wgs84"}
-        )
-        return _json(
-            b'{"query":' + query + b"," + served.envelope_json + b',"results":[' + results + b"]}"
-        )
+        return _json(b"{" + nearest_json(served, params) + b"," + served.envelope_json + b"}")
+
+    @router.post(
+        "/nearest/batch",
+        response_model=BatchResponse,
+        responses=_ERRORS,
+        summary="批量查询最近的采血点 / Many /nearest queries in one call",
+        description=(
+            f"供小程序后端使用：一次最多 {settings.max_batch} 个查询，每个的参数与 /nearest 相同；"
+            "单个查询出错不影响其他查询。"
+            f" For mini-program backends: up to {settings.max_batch} queries, each with the"
+            " parameters of /nearest (lat, lon, n, radius_m, coord) as JSON; each is answered"
+            " as /nearest would, and one item's error does not fail the others."
+        ),
+    )
+    async def nearest_batch(
+        request: Request,
+        queries: Annotated[
+            list[dict[str, Any]],
+            Body(
+                embed=True,
+                min_length=1,
+                max_length=settings.max_batch,
+                description="查询列表 / The queries, each like /nearest's parameters",
+                examples=[[{"lat": 43.8171, "lon": 125.3235, "n": 3, "coord": "wgs84"}]],
+            ),
+        ],
+    ) -> Response:
+        served = current_dataset(request)
+        answers = []
+        for query in queries:
+            try:
+                answer = b'{"ok":true,' + nearest_json(served, nearest_params.parse(query)) + b"}"
+            except InvalidQuery as exc:
+                errors = [{"param": exc.param, "message": str(exc)}] if exc.param else []
+                error = {"error": "invalid_request", "message": str(exc), "errors": errors}
+                answer = orjson.dumps({"ok": False, "error": error})
+            answers.append(answer)
+        body = b"{" + served.envelope_json + b',"answers":[' + b",".join(answers) + b"]}"
+        return _json(body)
 
     @router.get(
         "/points/{point_id}",
@@ -108,12 +164,16 @@ def build_router(settings: Settings) -> APIRouter:
     async def point(
         served: Served,
         point_id: Annotated[str, Path(min_length=1, max_length=100, description="采血点编号 / id")],
+        coord: Coord = "wgs84",
     ) -> Response:
         position = served.catalogue.position_of(point_id)
         if position is None:
             raise NotFound(f"no point with id {point_id!r} in dataset {served.info.version}")
+        crs = Crs(coord)
         return _json(
-            b"{" + served.envelope_json + b',"point":' + served.point_json(position) + b"}"
+            b"{"
+            + served.envelope_json
+            + b',"coord":"%s","point":%s}' % (crs.value.encode(), served.point_json(position, crs))
         )
 
     @router.get(
@@ -144,14 +204,31 @@ def build_router(settings: Settings) -> APIRouter:
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="每页数量")] = 50,
         offset: Annotated[int, Query(ge=0, le=10_000_000, description="跳过前若干条")] = 0,
+        coord: Coord = "wgs84",
     ) -> Response:
         matched = served.catalogue.browse(province=province, city=city, adcode=adcode)
         page = matched[offset : offset + limit].tolist()
-        listing = orjson.dumps({"total": int(matched.shape[0]), "limit": limit, "offset": offset})
-        results = b",".join(served.point_json(position) for position in page)
+        crs = Crs(coord)
+        listing = orjson.dumps(
+            {"coord": crs.value, "total": int(matched.shape[0]), "limit": limit, "offset": offset}
+        )
+        results = b",".join(served.point_json(position, crs) for position in page)
         return _json(
             b"{" + served.envelope_json + b"," + listing[1:-1] + b',"results":[' + results + b"]}"
         )
+
+    @router.get(
+        "/regions",
+        response_model=RegionsResponse,
+        responses=_ERRORS,
+        summary="省份与地市列表 / Provinces and their areas, with point counts",
+        description=(
+            "供没有定位的用户先选省、再选地市；每个地区的 adcode 可直接用于 /points?adcode=。"
+            " For choosing a province, then an area; each area's adcode works with /points."
+        ),
+    )
+    async def region_list(served: Served) -> Response:
+        return _json(served.regions_json)
 
     @router.get("/healthz", response_model=Health, summary="存活检查 / Liveness")
     async def healthz() -> Health:

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from app.models import DatasetInfo
-from geo.catalogue import Catalogue
+from geo.catalogue import Catalogue, regions
+from geo.crs import Crs, from_wgs84
 from geo.dataset import Dataset, load_current
+from geo.navigation import navigation_links
+from geo.phones import split_phones
 
 log = logging.getLogger("xunqin.dataset")
 
@@ -36,22 +40,49 @@ class ServedDataset:
 
     catalogue: Catalogue
     info: DatasetInfo
+    notice: str | None
     envelope_json: bytes  # b'"dataset":{...},"notice":...' shared by every data response
-    points_open_json: tuple[bytes, ...]  # each point's JSON object without its closing brace
+    # Per coordinate system, each point's JSON object without its closing brace.
+    points_open_json: dict[Crs, tuple[bytes, ...]]
+    regions_json: bytes  # the whole /regions answer
 
     @property
     def sample(self) -> bool:
         return self.info.sample
 
-    def point_dict(self, position: int) -> dict[str, Any]:
-        props = self.catalogue.dataset.properties[position]
-        point = {name: props.get(name) for name in POINT_FIELDS}
-        point["lat"] = float(self.catalogue.dataset.lats[position])
-        point["lon"] = float(self.catalogue.dataset.lons[position])
-        return point
+    def point_json(self, position: int, crs: Crs = Crs.WGS84) -> bytes:
+        return self.points_open_json[crs][position] + b"}"
 
-    def point_json(self, position: int) -> bytes:
-        return self.points_open_json[position] + b"}"
+
+def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
+    """Every point's public fields, with dialable phones and map-app links; lat/lon added later."""
+    names = [props["name"] for props in dataset.properties]
+    addresses = [props["address"] for props in dataset.properties]
+    links = navigation_links(dataset.lons, dataset.lats, names, addresses)
+    points = []
+    for props, navigation in zip(dataset.properties, links, strict=True):
+        point = {name: props.get(name) for name in POINT_FIELDS}
+        # `phones` holds one number per entry; an older list may only have the raw cell.
+        cells = props["phones"] or [props["phone_text"]]
+        calls = {phone: None for cell in cells for phone in split_phones(cell)}
+        point["calls"] = [{"number": phone.display, "uri": phone.tel} for phone in calls]
+        point["navigation"] = navigation.as_dict()
+        points.append(point)
+    return points
+
+
+def _points_json(dataset: Dataset, points: list[dict[str, Any]]) -> dict[Crs, tuple[bytes, ...]]:
+    by_crs = {}
+    for crs in Crs:
+        lons, lats = from_wgs84(dataset.lons, dataset.lats, target=crs)
+        # Seven decimals (~1 cm) is what the dataset stores; more digits would be noise.
+        lons_list = np.round(lons, 7).tolist()
+        lats_list = np.round(lats, 7).tolist()
+        by_crs[crs] = tuple(
+            orjson.dumps({**point, "lat": lat, "lon": lon})[:-1]
+            for point, lon, lat in zip(points, lons_list, lats_list, strict=True)
+        )
+    return by_crs
 
 
 def serve(dataset: Dataset) -> ServedDataset:
@@ -69,9 +100,19 @@ def serve(dataset: Dataset) -> ServedDataset:
     envelope = (
         b'"dataset":' + orjson.dumps(info.model_dump()) + b',"notice":' + orjson.dumps(notice)
     )
-    served = ServedDataset(catalogue, info, envelope, ())
-    points = tuple(orjson.dumps(served.point_dict(i))[:-1] for i in range(len(dataset)))
-    return ServedDataset(catalogue, info, envelope, points)
+    provinces = [
+        {**vars(province), "areas": [vars(area) for area in province.areas]}
+        for province in regions(catalogue)
+    ]
+    regions_json = b"{" + envelope + b',"provinces":' + orjson.dumps(provinces) + b"}"
+    return ServedDataset(
+        catalogue=catalogue,
+        info=info,
+        notice=notice,
+        envelope_json=envelope,
+        points_open_json=_points_json(dataset, _point_dicts(dataset)),
+        regions_json=regions_json,
+    )
 
 
 class DatasetHolder:
@@ -87,8 +128,12 @@ class DatasetHolder:
         try:
             fresh = serve(load_current(data_dir))
         except Exception as exc:  # any failure must leave the previous version serving
-            self.problem = f"cannot load the published dataset: {exc}"
-            log.error("%s", self.problem)
+            # The details name server paths: they go to the log, the public gets the gist.
+            log.error("cannot load the published dataset: %s", exc)
+            self.problem = (
+                "the published dataset is missing or failed validation; "
+                "the operator can find the reason in the service log"
+            )
             return
         self.current = fresh
         self.problem = None

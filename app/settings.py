@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_radius_m: float = Field(
         default=2_000_000.0, gt=0, le=20_100_000, description="Largest radius_m allowed."
     )
+    max_batch: int = Field(
+        default=100, ge=1, le=1000, description="Most queries in one POST /nearest/batch."
+    )
     max_query_length: int = Field(
         default=1024, ge=64, le=65536, description="Longest query string accepted, in bytes."
     )

@@ -78,6 +78,63 @@ class Catalogue:
         return order[keep[order]]
 
 
+@dataclass(frozen=True)
+class Area:
+    """A prefecture-level city, or a province's directly administered units, for browsing."""
+
+    name: str
+    adcode: str  # works with `Catalogue.browse(adcode=...)`: exactly this area's points
+    points: int
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str
+    adcode: str
+    points: int
+    areas: tuple[Area, ...]
+
+
+# County-level units a province runs directly (仙桃市, 济源市, 兵团 cities) have no city.
+DIRECTLY_ADMINISTERED = "省直辖县级行政区划"
+
+
+def regions(catalogue: "Catalogue") -> tuple[Province, ...]:
+    """Provinces and their areas with point counts, in adcode order, for people without GPS.
+
+    An area's adcode is the longest even-length prefix its points share, padded with zeros,
+    so browsing by it returns exactly that area (北京市's city point 110000 and its districts
+    1101xx share "11": the whole municipality).
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for position in catalogue.browse_order.tolist():
+        props = catalogue.dataset.properties[position]
+        area = props.get("city") or DIRECTLY_ADMINISTERED
+        groups.setdefault((props["province"], area), []).append(props.get("adcode") or "")
+    provinces: dict[str, list[Area]] = {}
+    for (province, area), codes in groups.items():
+        provinces.setdefault(province, []).append(Area(area, _shared_code(codes), len(codes)))
+    return tuple(
+        Province(
+            name=name,
+            adcode=areas[0].adcode[:2] + "0000",
+            points=sum(area.points for area in areas),
+            areas=tuple(areas),
+        )
+        for name, areas in provinces.items()
+    )
+
+
+def _shared_code(codes: list[str]) -> str:
+    """'220102', '220104' -> '220100'; '110000', '110101' -> '110000'."""
+    prefix = codes[0]
+    for code in codes[1:]:
+        while not code.startswith(prefix):
+            prefix = prefix[:-1]
+    prefix = prefix[: len(prefix) - len(prefix) % 2]
+    return prefix.ljust(6, "0") if prefix else ""
+
+
 def _name_matches(names: np.ndarray, query: str, param: str) -> np.ndarray:
     query = query.strip()
     if not query or len(query) > 40:

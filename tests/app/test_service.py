@@ -12,10 +12,19 @@ import httpx
 import pytest
 
 from app.main import create_app
-from app.models import PointListResponse, PointResponse, Ready
+from app.models import PointListResponse, PointResponse, Ready, RegionsResponse
 from app.settings import Settings
 from geo.dataset import GEOJSON_NAME, published_dir
 from tests.support import REPO_DATA_DIR, free_port, live_server, publish_points, wait_until_ready
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
 
 
 def test_points_browse_pages_cover_every_point_once_in_stable_order(client):
@@ -78,21 +87,21 @@ def test_missing_or_corrupt_dataset_is_503_with_reason_not_a_crash(
 ):
     publish_points(tmp_path, [125.3], [43.8], ["a"], version="v1")
     damage(published_dir(tmp_path))
-    with live_server(create_app(Settings(data_dir=tmp_path, access_log=False))) as url:
-        assert httpx.get(f"{url}/healthz").status_code == 200
-        ready = httpx.get(f"{url}/readyz")
-        assert ready.status_code == 503 and fragment in ready.json()["message"]
-        nearest = httpx.get(f"{url}/nearest", params={"lat": 43, "lon": 125})
-        assert nearest.status_code == 503 and fragment in nearest.json()["message"]
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+    collect = _Collect()
+    logging.getLogger("xunqin").addHandler(collect)
+    try:
+        with live_server(create_app(Settings(data_dir=tmp_path, access_log=False))) as url:
+            assert httpx.get(f"{url}/healthz").status_code == 200
+            ready = httpx.get(f"{url}/readyz")
+            nearest = httpx.get(f"{url}/nearest", params={"lat": 43, "lon": 125})
+    finally:
+        logging.getLogger("xunqin").removeHandler(collect)
+    for response in (ready, nearest):
+        assert response.status_code == 503
+        message = response.json()["message"]
+        assert "service log" in message
+        assert str(tmp_path) not in message  # server paths stay out of public answers
+    assert any(fragment in line and "cannot load" in line for line in collect.lines)
 
 
 def test_logs_hold_no_coordinate_finer_than_two_decimals(tmp_path: Path):
@@ -148,3 +157,16 @@ def test_uvicorn_factory_command_serves_the_bundled_sample(tmp_path: Path):
         output = server.communicate(timeout=30)[0].decode()
     assert server.returncode == 0, output
     assert "serving dataset" in output and "SAMPLE" in output
+
+
+def test_regions_cover_every_point_and_each_area_browses_to_itself(client):
+    body = RegionsResponse.model_validate_json(client.get("/regions").content)
+    assert body.dataset.sample is True
+    assert sum(province.points for province in body.provinces) == body.dataset.points
+    jilin = next(p for p in body.provinces if p.name == "吉林省")
+    assert jilin.adcode == "220000" and "长春市" in [a.name for a in jilin.areas]
+    for province in body.provinces[:8]:
+        assert sum(area.points for area in province.areas) == province.points
+        for area in province.areas:
+            listing = client.get("/points", params={"adcode": area.adcode, "limit": 1}).json()
+            assert listing["total"] == area.points, (province.name, area)

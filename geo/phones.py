@@ -1,0 +1,69 @@
+"""Phone cells as official lists publish them: full-width digits, several numbers, extensions.
+
+`split_phones("0731-8888888、138 0000 0000")` gives each number in a dialable form; the cell's
+original text is always kept beside it by the caller, so nothing published is lost.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Never start inside a longer number. A landline: optional area code (0 + 2–3 digits, maybe
+# in brackets), 7–8 digit local number, optional extension. A mobile: 11 digits from
+# 1[3-9]. Optional +86 / 0086 in front.
+_PHONE_RE = re.compile(
+    r"""
+    (?<![\d+])
+    (?:(?:\+|00)86[\s-]?)?
+    (?:
+        (?P<mobile>1[3-9](?:[\s-]?\d){9})
+      |
+        (?:\(?(?P<area>0\d{2,3})\)?[\s-]?)?
+        (?P<local>[2-9]\d{2,3}[\s-]?\d{4})
+        (?:\s*(?:-|转|ext\.?|x)\s*(?P<ext>\d{1,6}))?
+    )
+    (?!\d)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One dialable number: `display` for people, `tel` for a tel: link."""
+
+    display: str
+    tel: str
+
+
+def normalise_text(text: str) -> str:
+    """NFKC folds full-width digits and punctuation (１３８ → 138, （ → ()."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def split_phones(cell: str) -> list[Phone]:
+    """Every phone number found in one published cell, in order, without duplicates.
+
+    >>> [p.display for p in split_phones("0731-8888888、１３８ ０００ ０００００")]
+    ['0731-8888888', '13800000000']
+    >>> split_phones("（010）60000000转123")[0]
+    Phone(display='010-60000000-123', tel='tel:01060000000,123')
+    """
+    found: list[Phone] = []
+    for match in _PHONE_RE.finditer(normalise_text(cell)):
+        mobile, area, local, ext = match.group("mobile", "area", "local", "ext")
+        if mobile:
+            digits = re.sub(r"\D", "", mobile)
+            phone = Phone(display=digits, tel=f"tel:{digits}")
+        else:
+            local_digits = re.sub(r"\D", "", local)
+            number = f"{area}-{local_digits}" if area else local_digits
+            dial = f"{area or ''}{local_digits}"
+            # A comma makes phones pause and then dial the extension.
+            phone = Phone(
+                display=f"{number}-{ext}" if ext else number,
+                tel=f"tel:{dial},{ext}" if ext else f"tel:{dial}",
+            )
+        if phone not in found:
+            found.append(phone)
+    return found
