@@ -4,6 +4,7 @@ Every error body is `{"error": kind, "message": text a person can act on, "error
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,10 +46,16 @@ class BadRequest(ApiError):
 
 
 def error_response(
-    status: int, kind: str, message: str, errors: list[dict[str, str]] | None = None
+    status: int,
+    kind: str,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        {"error": kind, "message": message, "errors": errors or []}, status_code=status
+        {"error": kind, "message": message, "errors": errors or []},
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -82,12 +89,17 @@ def install_error_handlers(app: FastAPI, param_rules: dict[str, str]) -> None:
         return error_response(422, BadRequest.kind, str(exc), errors)
 
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode
+            return error_response(
+                422, BadRequest.kind, 'the request body must be UTF-8 JSON, e.g. {"queries": [...]}'
+            )
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = {
             404: "no such endpoint; see /docs for the API",
             405: "method not allowed for this endpoint; see /docs",
         }.get(exc.status_code, str(exc.detail))
-        return error_response(exc.status_code, kind, message)
+        # Keeps e.g. the `Allow` header a 405 must carry (RFC 9110).
+        return error_response(exc.status_code, kind, message, headers=exc.headers)
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)

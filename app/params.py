@@ -6,6 +6,7 @@ FastAPI's generic parameter machinery costs more per request than the geodesic s
 here, with the same messages, and declares them to OpenAPI from the same table.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,10 +37,11 @@ class NumberParam:
             return None
         value: float | int
         if isinstance(raw, str):
-            try:
-                value = int(raw) if self.integer else float(raw)
-            except ValueError:
-                raise self.invalid(raw) from None
+            # Python's int()/float() also take spaces, underscores and non-ASCII digits; the
+            # schema promises plain numbers, so anything else is refused rather than guessed.
+            if not (_INTEGER if self.integer else _NUMBER).fullmatch(raw):
+                raise self.invalid(raw)
+            value = int(raw) if self.integer else float(raw)
         elif isinstance(raw, int | float) and not isinstance(raw, bool):
             if self.integer and not (isinstance(raw, int) or raw.is_integer()):
                 raise self.invalid(raw)
@@ -83,8 +85,8 @@ class CoordParam:
     def parse(self, raw: object) -> Crs:
         if raw is None:
             return Crs.WGS84
-        if isinstance(raw, str) and raw.strip().lower() in _CRS_NAMES:
-            return _CRS_NAMES[raw.strip().lower()]
+        if isinstance(raw, str) and raw in _CRS_NAMES:
+            return _CRS_NAMES[raw]
         shown = repr(raw) if len(repr(raw)) <= 42 else repr(raw)[:40] + "…"
         raise InvalidQuery(f"coord must be {self.rule}, got {shown}", param="coord")
 
@@ -104,8 +106,9 @@ COORD_DESCRIPTION = (
     " / Coordinate system of lat/lon: wgs84 (GPS), gcj02 (Amap, Tencent, WeChat gcj02),"
     " bd09 (Baidu). Input is converted from it and result coordinates are given in it."
 )
-# Names people send for the same systems; bd09ll is Baidu's own name for BD-09 lon/lat.
-_CRS_NAMES = {"wgs84": Crs.WGS84, "gcj02": Crs.GCJ02, "bd09": Crs.BD09, "bd09ll": Crs.BD09}
+_CRS_NAMES = {crs.value: crs for crs in Crs}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 @dataclass(frozen=True)

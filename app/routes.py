@@ -25,6 +25,8 @@ from geo.crs import Crs, to_wgs84
 from geo.errors import InvalidQuery
 
 MAX_LIST_LIMIT = 200
+# A name must hold a character that is not blank (see geo.catalogue.BLANK_CHARACTERS).
+NOT_BLANK = r"[^ \t\n\r\f\v\u3000]"
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "参数错误 / Invalid parameters, with a message"},
@@ -190,15 +192,20 @@ def build_router(settings: Settings) -> APIRouter:
         served: Served,
         province: Annotated[
             str | None,
-            Query(max_length=40, description="省份，如 吉林省 或 吉林 / Province name"),
+            Query(
+                max_length=40,
+                pattern=NOT_BLANK,
+                description="省份，如 吉林省 或 吉林 / Province name",
+            ),
         ] = None,
         city: Annotated[
-            str | None, Query(max_length=40, description="地市，如 长春市 / City name")
+            str | None,
+            Query(max_length=40, pattern=NOT_BLANK, description="地市，如 长春市 / City name"),
         ] = None,
         adcode: Annotated[
             str | None,
             Query(
-                max_length=6,
+                pattern=r"^(\d\d){1,3}$",
                 description="行政区划代码，如 220000（全省）、220100（全市）/ Division code",
             ),
         ] = None,

@@ -135,8 +135,13 @@ def _shared_code(codes: list[str]) -> str:
     return prefix.ljust(6, "0") if prefix else ""
 
 
+# What counts as blank around a typed name: ASCII whitespace and the full-width space that
+# Chinese input methods produce. Kept explicit so the API's declared pattern says the same.
+BLANK_CHARACTERS = " \t\n\r\f\v\u3000"
+
+
 def _name_matches(names: np.ndarray, query: str, param: str) -> np.ndarray:
-    query = query.strip()
+    query = query.strip(BLANK_CHARACTERS)
     if not query or len(query) > 40:
         raise InvalidQuery(f"{param} must be 1 to 40 characters, got {query!r}")
     return np.asarray(np.char.startswith(names, query), dtype=bool)

@@ -60,8 +60,10 @@ def test_malformed_batches_are_422(client, payload, fragment):
     assert fragment in response.json()["message"]
 
 
-def test_batch_body_that_is_not_json_is_422(client):
+@pytest.mark.parametrize("body", [b"lat=1", b"/\xff(\xd9\xa6"])  # not JSON; not even UTF-8
+def test_batch_body_that_is_not_json_is_422(client, body):
     response = client.post(
-        "/nearest/batch", content=b"lat=1", headers={"content-type": "application/json"}
+        "/nearest/batch", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+    assert response.json()["error"] == "invalid_request"

@@ -25,6 +25,10 @@ from app.models import ErrorBody, NearestResponse
         ("lat=30&lon=116&n=0", "n", "within [1, 50]"),
         ("lat=30&lon=116&n=10000", "n", "within [1, 50]"),
         ("lat=30&lon=116&n=2.5", "n", "integer"),
+        ("lat=30&lon=116&n=１２", "n", "integer"),  # full-width digits are not a plain number
+        ("lat=%2030&lon=116", "lat", "got ' 30'"),  # padded numbers are refused, not guessed
+        ("lat=3_0&lon=116", "lat", "got '3_0'"),  # Python would read this as 30
+        ("lat=30&lon=116&coord=WGS84", "coord", "one of wgs84, gcj02, bd09"),
         ("lat=30&lon=116&radius_m=-1", "radius_m", "within [0, 2000000]"),
         ("lat=30&lon=116&radius_m=2000001", "radius_m", "within [0, 2000000]"),
         ("lat=30&lon=116&radius_m=nan", "radius_m", "within [0, 2000000]"),
@@ -52,6 +56,7 @@ def test_absurdly_long_query_string_is_refused_before_parsing(client):
     [
         ("/points/no-such-id", 404, "no point with id 'no-such-id'"),
         ("/points?adcode=12345", 422, "adcode must be"),
+        ("/points?province=%20", 422, "province must be"),  # blank is not a name
         ("/points?limit=0", 422, "limit must be"),
         ("/points?offset=-1", 422, "offset must be"),
         ("/no-such-endpoint", 404, "/docs"),
@@ -63,10 +68,11 @@ def test_other_errors_are_json_with_a_message(client, path, status, fragment):
     assert fragment in response.json()["message"]
 
 
-def test_wrong_method_is_json(client):
+def test_wrong_method_is_json_and_says_what_is_allowed(client):
     response = client.post("/nearest?lat=1&lon=1")
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
+    assert response.headers["allow"] == "GET"
 
 
 values = st.one_of(
