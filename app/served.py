@@ -57,8 +57,11 @@ class ServedDataset:
 def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
     """Every point's public fields, with dialable phones and map-app links; lat/lon added later."""
     names = [props["name"] for props in dataset.properties]
-    addresses = [props["address"] for props in dataset.properties]
-    links = navigation_links(dataset.lons, dataset.lats, names, addresses)
+    places = [
+        "".join(dict.fromkeys(filter(None, (p["province"], p.get("city"), p.get("district")))))
+        for p in dataset.properties
+    ]  # 北京市 is both province and city: said once
+    links = navigation_links(dataset.lons, dataset.lats, names, places)
     points = []
     for props, navigation in zip(dataset.properties, links, strict=True):
         point = {name: props.get(name) for name in POINT_FIELDS}

@@ -33,13 +33,17 @@ def navigation_links(
     lons: npt.ArrayLike,
     lats: npt.ArrayLike,
     names: list[str],
-    addresses: list[str],
+    places: list[str],
 ) -> list[NavigationLinks]:
     """Links for many points at once (WGS-84 in); coordinates are converted once, vectorised.
 
+    `places` is a short region text ("上海市黄浦区") for Baidu's marker body. Full addresses are
+    left out on purpose: percent-encoded Chinese costs 9 bytes a character, in every link of
+    every result, and the address is in the result already.
+
     >>> link = navigation_links([121.4737], [31.2304], ["上海市公安局"], ["上海市黄浦区"])[0]
     >>> link.geo
-    'geo:31.2304,121.4737?q=31.2304,121.4737(%E4%B8%8A%E6%B5%B7%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80)'
+    'geo:31.230400,121.473700?q=31.230400,121.473700(%E4%B8%8A%E6%B5%B7%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80)'
     >>> link.amap.startswith("https://uri.amap.com/marker?position=121.47")
     True
     """
@@ -48,11 +52,11 @@ def navigation_links(
     gcj_lons, gcj_lats = from_wgs84(wgs_lons, wgs_lats, target=Crs.GCJ02)
     bd_lons, bd_lats = from_wgs84(wgs_lons, wgs_lats, target=Crs.BD09)
     links = []
-    for i, (name, address) in enumerate(zip(names, addresses, strict=True)):
+    for i, (name, place) in enumerate(zip(names, places, strict=True)):
         gcj = f"{gcj_lons[i]:.6f},{gcj_lats[i]:.6f}"
         gcj_lat_lon = f"{gcj_lats[i]:.6f},{gcj_lons[i]:.6f}"
         bd_lat_lon = f"{bd_lats[i]:.6f},{bd_lons[i]:.6f}"
-        wgs_lat_lon = f"{wgs_lats[i]:.7g},{wgs_lons[i]:.7g}"
+        wgs_lat_lon = f"{wgs_lats[i]:.6f},{wgs_lons[i]:.6f}"
         links.append(
             NavigationLinks(
                 amap="https://uri.amap.com/marker?"
@@ -70,7 +74,7 @@ def navigation_links(
                     {
                         "location": bd_lat_lon,
                         "title": name,
-                        "content": address,
+                        "content": place,
                         "coord_type": "bd09ll",
                         "output": "html",
                         "src": BAIDU_SOURCE,
@@ -79,7 +83,7 @@ def navigation_links(
                 tencent="https://apis.map.qq.com/uri/v1/marker?"
                 + urlencode(
                     {
-                        "marker": f"coord:{gcj_lat_lon};title:{name};addr:{address}",
+                        "marker": f"coord:{gcj_lat_lon};title:{name}",
                         "referer": APP_NAME,
                     }
                 ),

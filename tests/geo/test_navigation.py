@@ -31,9 +31,10 @@ def test_each_app_gets_its_own_coordinate_system(place):
     assert baidu["coord_type"] == "bd09ll" and baidu["title"] == "测试单位 A&B"
 
     tencent = query(link.tencent)
-    assert tencent["marker"].startswith(f"coord:{gcj_lat:.6f},{gcj_lon:.6f};title:测试单位 A&B")
+    assert tencent["marker"] == f"coord:{gcj_lat:.6f},{gcj_lon:.6f};title:测试单位 A&B"
+    assert baidu["content"] == "测试地址"
 
-    assert link.geo.startswith(f"geo:{lat:.7g},{lon:.7g}?q=")
+    assert link.geo.startswith(f"geo:{lat:.6f},{lon:.6f}?q=")
 
 
 def test_offset_applies_in_the_mainland_only():
