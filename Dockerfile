@@ -43,8 +43,8 @@ LABEL org.opencontainers.image.title="xunqin-locator" \
       org.opencontainers.image.licenses="MIT"
 
 # The service only reads its data: everything stays root-owned and the process runs as 10001.
-RUN groupadd --system --gid 10001 xunqin \
-    && useradd --system --uid 10001 --gid xunqin --no-create-home --home-dir /nonexistent \
+RUN groupadd --gid 10001 xunqin \
+    && useradd --uid 10001 --gid xunqin --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin xunqin \
     && mkdir -p /data
 

@@ -145,12 +145,15 @@ run_with_podman() {  # run_with_podman [OCI runtime]: a runtime (runc) also lowe
 # private mount and PID namespaces), port changed to TEST_PORT: for hosts where no OCI runtime
 # can start a container.
 run_with_chroot() {
-    local mnt cmd=() envs=() workdir user pid status=0
+    local mnt cmd=() envs=() workdir user pid child status=0
     mnt=$(podman image mount "$IMAGE")
     mapfile -t cmd < <(podman image inspect --format '{{range .Config.Cmd}}{{println .}}{{end}}' "$IMAGE")
     mapfile -t envs < <(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$IMAGE")
     workdir=$(podman image inspect --format '{{.Config.WorkingDir}}' "$IMAGE")
     user=$(podman image inspect --format '{{.Config.User}}' "$IMAGE")
+    # println leaves one empty line at the end of each list.
+    [[ -z ${cmd[-1]} ]] && unset 'cmd[-1]'
+    [[ -z ${envs[-1]} ]] && unset 'envs[-1]'
     # Only the last argument (sh -c's script) carries the port.
     cmd[${#cmd[@]}-1]=${cmd[${#cmd[@]}-1]//--port 8000/--port $TEST_PORT}
     log "chroot $mnt as $user in $workdir: ${cmd[*]}"
@@ -163,8 +166,10 @@ run_with_chroot() {
         sh -c 'cd "$1" && shift && exec "$@"' sh "$workdir" "${cmd[@]}" &
     pid=$!
     check_endpoints || status=1
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" || true
+    # unshare --fork ignores SIGTERM itself: stop its child, the service (PID 1 inside).
+    child=$(ps -o pid= --ppid "$pid" | tr -d ' ' || true)
+    if [[ -n $child ]]; then kill -TERM "$child" 2>/dev/null || true; fi
+    wait "$pid" || status=1
     podman image unmount "$IMAGE" >/dev/null || true
     return "$status"
 }
