@@ -192,3 +192,13 @@ def test_empty_index_answers_nothing():
     index = PointIndex(np.empty(0), np.empty(0), np.empty(0, dtype=str))
     assert len(index.nearest(116.0, 40.0, 5)) == 0
     assert len(index.within(116.0, 40.0, 1000.0)) == 0
+
+
+def test_many_ties_at_the_candidate_boundary_still_exact():
+    # 100 points on one spot: the R-tree returns every tie, overflowing the first buffer.
+    lons = np.array([10.0] * 100 + [10.001, 10.002])
+    lats = np.array([50.0] * 100 + [50.0, 50.0])
+    keys = np.array([f"k{i:03d}" for i in range(102)][::-1])
+    index = PointIndex(lons, lats, keys)
+    for lon, lat, k in [(10.0, 50.0, 5), (10.0005, 50.0, 101), (10.003, 50.0, 3)]:
+        assert_same(index.nearest(lon, lat, k), brute_force_nearest(lons, lats, keys, lon, lat, k))
