@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.errors import describe_value
 from app.settings import Settings
 from geo.crs import Crs
 from geo.errors import InvalidQuery
@@ -53,9 +54,9 @@ class NumberParam:
         return value
 
     def invalid(self, raw: object) -> InvalidQuery:
-        shown = repr(raw)
-        shown = shown if len(shown) <= 42 else shown[:40] + "…"
-        return InvalidQuery(f"{self.name} must be {self.rule}, got {shown}", param=self.name)
+        return InvalidQuery(
+            f"{self.name} must be {self.rule}, got {describe_value(raw)}", param=self.name
+        )
 
     def openapi(self) -> dict[str, Any]:
         schema: dict[str, Any] = {
@@ -87,8 +88,7 @@ class CoordParam:
             return Crs.WGS84
         if isinstance(raw, str) and raw in _CRS_NAMES:
             return _CRS_NAMES[raw]
-        shown = repr(raw) if len(repr(raw)) <= 42 else repr(raw)[:40] + "…"
-        raise InvalidQuery(f"coord must be {self.rule}, got {shown}", param="coord")
+        raise InvalidQuery(f"coord must be {self.rule}, got {describe_value(raw)}", param="coord")
 
     def openapi(self) -> dict[str, Any]:
         return {
