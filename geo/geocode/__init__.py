@@ -1,0 +1,1 @@
+"""Geocoding: turning published addresses into WGS-84 placements with honest precision labels."""
