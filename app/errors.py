@@ -40,6 +40,11 @@ class NotFound(ApiError):
     kind = "not_found"
 
 
+class ReloadRefused(ApiError):
+    status = 409
+    kind = "reload_refused"
+
+
 class BadRequest(ApiError):
     status = 422
     kind = "invalid_request"

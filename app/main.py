@@ -1,5 +1,7 @@
 """App factory: `uvicorn --factory app.main:create_app`."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,12 +41,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service; the published dataset is loaded when the app starts."""
     settings = settings or Settings()
     _configure_logging()
-    holder = DatasetHolder()
+    holder = DatasetHolder(settings.data_dir)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        holder.load(settings.data_dir)
-        yield
+        holder.load()
+        follower = None
+        if settings.reload_interval_s > 0:
+            follower = asyncio.create_task(holder.follow(settings.reload_interval_s))
+        try:
+            yield
+        finally:
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
 
     app = FastAPI(
         title="xunqin-locator 寻亲采血点查询",
@@ -54,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
+    app.state.address_resolver = None  # wired to the offline geocoder below when it loads
     install_error_handlers(app, param_rules(settings))
     app.include_router(build_router(settings))
     app.include_router(build_page_router())

@@ -59,12 +59,31 @@ class NearestResult(Point):
     distance_m: float = Field(description="大地线距离（米）/ Geodesic distance on WGS-84, metres")
 
 
+class Resolved(_Frozen):
+    """What an `address` was understood as: the place searched from is that division's seat."""
+
+    text: str = Field(
+        description="识别为 / The division the text was resolved to, e.g. 湖南省 长沙市 岳麓区"
+    )
+    precision: str = Field(
+        description="精度：county（区县驻地）、city（地市驻地）、province（省会）"
+        " / county, city or province: whose seat the search starts from"
+    )
+    adcode: str | None = Field(description="行政区划代码 / Division code")
+
+
 class NearestQuery(_Frozen):
-    lat: float
-    lon: float
+    lat: float = Field(description="查询点纬度（坐标系同 coord）/ Latitude searched from")
+    lon: float = Field(description="查询点经度 / Longitude searched from")
     n: int
     radius_m: float | None
     coord: CoordName = Field(description="坐标系 / Coordinate system of lat/lon in and out")
+    address: str | None = Field(
+        default=None, description="请求中的地址文本 / The address given instead of lat/lon"
+    )
+    resolved: Resolved | None = Field(
+        default=None, description="地址识别结果 / What the address was resolved to"
+    )
 
 
 class NearestResponse(_Frozen):
@@ -136,6 +155,24 @@ class Health(_Frozen):
 class Ready(_Frozen):
     status: Literal["ready"]
     dataset: DatasetInfo
+    refused_version: str | None = Field(
+        default=None,
+        description="CURRENT 指向但未通过校验的新版本；仍在使用 dataset.version"
+        " / A newer version CURRENT names that failed validation; dataset.version still serves",
+    )
+
+
+class ReloadAnswer(_Frozen):
+    status: Literal["loaded", "unchanged"] = Field(
+        description="loaded: a new version is now served; unchanged: CURRENT names the served one"
+    )
+    version: str = Field(description="此进程现在使用的版本 / Version this worker now serves")
+    previous: str | None = Field(description="之前的版本 / Version served before")
+    seconds: float = Field(description="加载与建索引耗时 / Load and index time, seconds")
+    scope: str = Field(
+        description="Only the worker that answered reloads now; other workers follow within"
+        " reload_interval_s (they check published/CURRENT periodically)."
+    )
 
 
 class ErrorItem(_Frozen):

@@ -112,12 +112,53 @@ _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 @dataclass(frozen=True)
+class TextParam:
+    """A free-text place name or address, for people without GPS."""
+
+    name: str = "address"
+    max_length: int = 100
+    rule: str = (
+        "a place name or address in Chinese (1 to 100 characters), such as 长沙市, 岳麓区 or "
+        "湖南省长沙市岳麓区麓山南路"
+    )
+
+    def parse(self, raw: object) -> str | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, str) or not raw.strip() or len(raw) > self.max_length:
+            raise InvalidQuery(
+                f"{self.name} must be {self.rule}, got {describe_value(raw)}", param=self.name
+            )
+        return raw.strip()
+
+    def openapi(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "in": "query",
+            "required": False,
+            "description": ADDRESS_DESCRIPTION,
+            "schema": {"type": "string", "minLength": 1, "maxLength": self.max_length},
+            "example": "长沙市岳麓区",
+        }
+
+
+ADDRESS_DESCRIPTION = (
+    "没有定位时可填地名或地址（如 长沙市、岳麓区、北京朝阳），代替 lat/lon；按所在区县或地市的"
+    "政府驻地查询，结果的 query.resolved 说明识别为何处及其精度。"
+    " / Instead of lat and lon: a city, county or full address in Chinese. It is resolved"
+    " offline to the seat of the county (or city, or province) it names; query.resolved says"
+    " what it was understood as and how precisely."
+)
+
+
+@dataclass(frozen=True)
 class NearestParams:
-    lat: float
-    lon: float
+    lat: float | None  # None when the place is given as `address`
+    lon: float | None
     n: int
     radius_m: float | None
     coord: Crs
+    address: str | None = None
 
 
 class NearestParamRules:
@@ -127,13 +168,14 @@ class NearestParamRules:
         self.default_n = settings.default_n
         self.lat = NumberParam(
             "lat", False, -90, 90, "a finite latitude in degrees within [-90, 90]",
-            "纬度，WGS-84（GPS 原始坐标）/ Latitude in WGS-84 degrees, as GPS gives it",
-            required=True, example=43.8171,
+            "纬度，默认 WGS-84（GPS 原始坐标）；不填 address 时必填 / Latitude, WGS-84 degrees"
+            " by default; required unless address is given",
+            example=43.8171,
         )  # fmt: skip
         self.lon = NumberParam(
             "lon", False, -180, 180, "a finite longitude in degrees within [-180, 180]",
-            "经度，WGS-84 / Longitude in WGS-84 degrees",
-            required=True, example=125.3235,
+            "经度；不填 address 时必填 / Longitude; required unless address is given",
+            example=125.3235,
         )  # fmt: skip
         self.n = NumberParam(
             "n", True, 1, settings.max_n, f"an integer within [1, {settings.max_n}]",
@@ -146,28 +188,45 @@ class NearestParamRules:
             example=50000,
         )  # fmt: skip
         self.coord = CoordParam()
+        self.address = TextParam()
 
     def openapi(self) -> list[dict[str, Any]]:
         numbers = (self.lat, self.lon, self.n, self.radius_m)
-        return [param.openapi() for param in numbers] + [self.coord.openapi()]
+        return (
+            [param.openapi() for param in numbers]
+            + [self.coord.openapi()]
+            + [self.address.openapi()]
+        )
 
     def rules(self) -> dict[str, str]:
-        params: tuple[NumberParam | CoordParam, ...] = (
-            self.lat, self.lon, self.n, self.radius_m, self.coord
+        params: tuple[NumberParam | CoordParam | TextParam, ...] = (
+            self.lat, self.lon, self.n, self.radius_m, self.coord, self.address
         )  # fmt: skip
         return {param.name: param.rule for param in params}
 
     def parse(self, query: Mapping[str, Any]) -> NearestParams:
-        lat = self.lat.parse(query.get("lat"))
-        lon = self.lon.parse(query.get("lon"))
+        address = self.address.parse(query.get("address"))
+        raw_lat, raw_lon = query.get("lat"), query.get("lon")
+        if address is not None and (raw_lat is not None or raw_lon is not None):
+            raise InvalidQuery("give either lat and lon, or address, not both", param="address")
+        lat = lon = None
+        if address is None:
+            for param, raw in ((self.lat, raw_lat), (self.lon, raw_lon)):
+                if raw is None:
+                    raise InvalidQuery(
+                        f"{param.name} is required (or give address instead of lat and lon): "
+                        f"{param.rule}",
+                        param=param.name,
+                    )
+            lat, lon = self.lat.parse(raw_lat), self.lon.parse(raw_lon)
         n = self.n.parse(query.get("n"))
         radius_m = self.radius_m.parse(query.get("radius_m"))
         coord = self.coord.parse(query.get("coord"))
-        assert lat is not None and lon is not None  # required parameters
         return NearestParams(
-            lat=float(lat),
-            lon=float(lon),
+            lat=None if lat is None else float(lat),
+            lon=None if lon is None else float(lon),
             n=self.default_n if n is None else int(n),
             radius_m=None if radius_m is None else float(radius_m),
             coord=coord,
+            address=address,
         )

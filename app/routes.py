@@ -1,12 +1,12 @@
 """HTTP routes: parse and validate, ask the served Catalogue, shape JSON. No logic of their own."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from app.errors import NotFound, NotReady
+from app.errors import NotFound, NotReady, describe_value
 from app.models import (
     BatchResponse,
     CoordName,
@@ -21,8 +21,9 @@ from app.models import (
 from app.params import COORD_DESCRIPTION, NearestParamRules, NearestParams
 from app.served import ServedDataset
 from app.settings import Settings
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, from_wgs84, to_wgs84
 from geo.errors import InvalidQuery
+from geo.geocode.base import Placement
 
 MAX_LIST_LIMIT = 200
 # A name must hold a character that is not blank (see geo.catalogue.BLANK_CHARACTERS).
@@ -70,11 +71,36 @@ def _json(body: bytes, status: int = 200) -> Response:
     return Response(content=body, status_code=status, media_type="application/json")
 
 
-def nearest_json(served: ServedDataset, params: NearestParams) -> bytes:
+class AddressResolver(Protocol):
+    def resolve_text(self, text: str) -> Placement | None: ...
+
+
+def nearest_json(
+    served: ServedDataset, params: NearestParams, resolver: AddressResolver | None
+) -> bytes:
     """`"query":{...},"results":[...]` for one query, without the enclosing braces."""
-    lon, lat = params.lon, params.lat
-    if params.coord is not Crs.WGS84:
-        lon, lat = to_wgs84(lon, lat, source=params.coord)
+    query: dict[str, Any] = {
+        "n": params.n,
+        "radius_m": params.radius_m,
+        "coord": params.coord.value,
+    }
+    if params.address is None:
+        assert params.lon is not None and params.lat is not None
+        query_lon, query_lat = params.lon, params.lat
+        lon, lat = query_lon, query_lat
+        if params.coord is not Crs.WGS84:
+            lon, lat = to_wgs84(lon, lat, source=params.coord)
+    else:
+        placement = _resolve(resolver, params.address)
+        lon, lat = placement.lon, placement.lat
+        query_lon, query_lat = from_wgs84(lon, lat, target=params.coord)
+        query_lon, query_lat = round(query_lon, 7), round(query_lat, 7)
+        query["address"] = params.address
+        query["resolved"] = {
+            "text": placement.resolved,
+            "precision": placement.precision,
+            "adcode": placement.adcode,
+        }
     hits = served.catalogue.index.nearest(lon, lat, params.n, max_distance_m=params.radius_m)
     points = served.points_open_json[params.coord]
     results = b",".join(
@@ -85,16 +111,21 @@ def nearest_json(served: ServedDataset, params: NearestParams) -> bytes:
             )
         ]
     )
-    query = orjson.dumps(
-        {
-            "lat": params.lat,
-            "lon": params.lon,
-            "n": params.n,
-            "radius_m": params.radius_m,
-            "coord": params.coord.value,
-        }
-    )
-    return b'"query":' + query + b',"results":[' + results + b"]"
+    query_json = orjson.dumps({"lat": query_lat, "lon": query_lon, **query})
+    return b'"query":' + query_json + b',"results":[' + results + b"]"
+
+
+def _resolve(resolver: AddressResolver | None, address: str) -> Placement:
+    if resolver is None:
+        raise NotReady("address lookup is unavailable: the division table did not load")
+    placement = resolver.resolve_text(address)
+    if placement is None:
+        raise InvalidQuery(
+            f"address {describe_value(address)} names no province, city or county that could be "
+            "found; give a city or county name such as 长沙市 or 岳麓区, or send lat and lon",
+            param="address",
+        )
+    return placement
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -116,7 +147,8 @@ def build_router(settings: Settings) -> APIRouter:
     async def nearest(request: Request) -> Response:
         served = current_dataset(request)
         params = nearest_params.parse(request.query_params)
-        return _json(b"{" + nearest_json(served, params) + b"," + served.envelope_json + b"}")
+        body = nearest_json(served, params, request.app.state.address_resolver)
+        return _json(b"{" + body + b"," + served.envelope_json + b"}")
 
     @router.post(
         "/nearest/batch",
@@ -145,10 +177,12 @@ def build_router(settings: Settings) -> APIRouter:
         ],
     ) -> Response:
         served = current_dataset(request)
+        resolver = request.app.state.address_resolver
         answers = []
         for query in queries:
             try:
-                answer = b'{"ok":true,' + nearest_json(served, nearest_params.parse(query)) + b"}"
+                params = nearest_params.parse(query)
+                answer = b'{"ok":true,' + nearest_json(served, params, resolver) + b"}"
             except InvalidQuery as exc:
                 errors = [{"param": exc.param, "message": str(exc)}] if exc.param else []
                 error = {"error": "invalid_request", "message": str(exc), "errors": errors}
@@ -247,7 +281,8 @@ def build_router(settings: Settings) -> APIRouter:
         responses={503: {"model": ErrorBody, "description": "数据未就绪 / Not ready"}},
         summary="就绪检查 / Readiness: a dataset is loaded",
     )
-    async def readyz(served: Served) -> Ready:
-        return Ready(status="ready", dataset=served.info)
+    async def readyz(request: Request, served: Served) -> Ready:
+        refused = request.app.state.holder.refused_version
+        return Ready(status="ready", dataset=served.info, refused_version=refused)
 
     return router

@@ -4,11 +4,12 @@ Each point's JSON is serialised once when a version is loaded, so answering /nea
 joins bytes: FastAPI's generic encoder would cost more than the geodesic search itself.
 """
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import orjson
@@ -16,7 +17,8 @@ import orjson
 from app.models import DatasetInfo
 from geo.catalogue import Catalogue, regions
 from geo.crs import Crs, from_wgs84
-from geo.dataset import Dataset, load_current
+from geo.dataset import Dataset, load_version, read_current_version
+from geo.errors import DatasetError
 from geo.navigation import navigation_links
 from geo.phones import split_phones
 
@@ -118,32 +120,88 @@ def serve(dataset: Dataset) -> ServedDataset:
     )
 
 
-class DatasetHolder:
-    """The single place the current dataset lives; replaced whole, read once per request."""
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What one load attempt did; `detail` may name server paths, so it is for operators only."""
 
-    def __init__(self) -> None:
+    status: Literal["loaded", "unchanged", "refused"]
+    version: str | None  # the version served afterwards
+    previous: str | None  # the version served before
+    attempted: str | None  # the version CURRENT named
+    seconds: float
+    detail: str | None = None
+
+
+class DatasetHolder:
+    """The single place the served dataset lives: replaced whole, read once per request.
+
+    A new version is loaded and indexed aside, then swapped in with one assignment, so a
+    request that already holds the old `ServedDataset` finishes on it. A version that fails
+    validation is refused and remembered, so a periodic check does not retry it every time;
+    the old version keeps serving.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.current: ServedDataset | None = None
         self.problem: str | None = "dataset not loaded yet"
+        self.refused_version: str | None = None
+        self._lock = asyncio.Lock()
 
-    def load(self, data_dir: Path) -> None:
-        """Load CURRENT; on failure keep what is served and record why, without raising."""
+    def load(self, *, force: bool = False) -> ReloadOutcome:
+        """Serve what CURRENT names, unless it is already served (or was refused, unless
+        `force`). Never raises: a failure keeps the previous version and says why."""
         started = time.perf_counter()
+        previous = self.current.info.version if self.current else None
         try:
-            fresh = serve(load_current(data_dir))
+            version = read_current_version(self.data_dir)
+        except DatasetError as exc:
+            return self._refuse(None, previous, started, str(exc))
+        if version == previous or (version == self.refused_version and not force):
+            return ReloadOutcome("unchanged", previous, previous, version, 0.0)
+        try:
+            fresh = serve(load_version(self.data_dir, version))
         except Exception as exc:  # any failure must leave the previous version serving
-            # The details name server paths: they go to the log, the public gets the gist.
-            log.error("cannot load the published dataset: %s", exc)
+            return self._refuse(version, previous, started, str(exc))
+        self.current = fresh  # the swap: one reference assignment
+        self.problem = None
+        self.refused_version = None
+        seconds = time.perf_counter() - started
+        log.info(
+            "serving dataset %s (%d points%s) loaded in %.0f ms%s",
+            fresh.info.version,
+            fresh.info.points,
+            ", SAMPLE" if fresh.sample else "",
+            seconds * 1000,
+            f", replacing {previous}" if previous else "",
+        )
+        return ReloadOutcome("loaded", version, previous, version, seconds)
+
+    async def reload(self, *, force: bool = False) -> ReloadOutcome:
+        """`load` in a worker thread, one at a time, so requests keep being answered meanwhile."""
+        async with self._lock:
+            return await asyncio.to_thread(self.load, force=force)
+
+    async def follow(self, interval_s: float) -> None:
+        """Check CURRENT every `interval_s` seconds: how each of several workers notices a
+        version published by scripts/build_index.py. Reading one small file is the whole cost."""
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.reload()
+
+    def _refuse(
+        self, version: str | None, previous: str | None, started: float, detail: str
+    ) -> ReloadOutcome:
+        # The details name server paths: they go to the log, the public gets the gist.
+        self.refused_version = version
+        if previous is None:
             self.problem = (
                 "the published dataset is missing or failed validation; "
                 "the operator can find the reason in the service log"
             )
-            return
-        self.current = fresh
-        self.problem = None
-        log.info(
-            "serving dataset %s (%d points%s) loaded in %.0f ms",
-            fresh.info.version,
-            fresh.info.points,
-            ", SAMPLE" if fresh.sample else "",
-            (time.perf_counter() - started) * 1000,
+            log.error("cannot load the published dataset: %s", detail)
+        else:
+            log.error("refused dataset %s, still serving %s: %s", version, previous, detail)
+        return ReloadOutcome(
+            "refused", previous, previous, version, time.perf_counter() - started, detail
         )

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     max_query_length: int = Field(
         default=1024, ge=64, le=65536, description="Longest query string accepted, in bytes."
     )
+    reload_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="How often each worker checks published/CURRENT for a new version and "
+        "swaps it in (0 = only on POST /admin/reload or restart).",
+    )
     access_log: bool = Field(
         default=False,
         description="Log one line per request; coordinates are rounded to 0.01 degree (~1 km). "
