@@ -349,3 +349,43 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def published_versions(data_dir: Path) -> list[Manifest]:
+    """Every published version whose manifest reads cleanly, oldest first (by built_at, name).
+
+    Only manifests are read, not the points: listing stays cheap however large the versions are.
+    """
+    root = published_dir(data_dir)
+    manifests = []
+    for directory in sorted(root.iterdir()) if root.is_dir() else []:
+        if directory.name.startswith(".") or not directory.is_dir():
+            continue
+        try:
+            manifests.append(_read_manifest(directory / MANIFEST_NAME))
+        except DatasetError:
+            continue  # not a version (or a broken one): never served, never counted
+    return sorted(manifests, key=lambda manifest: (manifest.built_at, manifest.version))
+
+
+def prune_versions(data_dir: Path, *, keep: int) -> list[str]:
+    """Delete all but the newest `keep` versions, never the one CURRENT names; return the
+    deleted names. Leftover staging directories of interrupted publishes go too."""
+    if keep < 1:
+        raise PublishError(f"keep must be at least 1, got {keep}")
+    root = published_dir(data_dir)
+    current = read_current_version(data_dir)
+    deleted = []
+    for manifest in published_versions(data_dir)[:-keep]:
+        if manifest.version == current:
+            continue
+        # Renamed aside first, so an interrupted delete never leaves a half version in place.
+        doomed = root / f".deleting-{manifest.version}-{secrets.token_hex(4)}"
+        os.rename(root / manifest.version, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+        deleted.append(manifest.version)
+    for leftover in [*root.glob(".staging-*"), *root.glob(".deleting-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in root.glob(f".{CURRENT_NAME}.*"):
+        leftover.unlink(missing_ok=True)
+    return deleted
