@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import orjson
 
+from app import metrics
 from app.models import DatasetInfo
 from geo.catalogue import Catalogue, regions
 from geo.crs import Crs, from_wgs84
@@ -167,6 +168,9 @@ class DatasetHolder:
         self.problem = None
         self.refused_version = None
         seconds = time.perf_counter() - started
+        metrics.record_dataset(version, fresh.info.points, fresh.sample, seconds)
+        if previous is not None:
+            metrics.record_reload(True, seconds)
         log.info(
             "serving dataset %s (%d points%s) loaded in %.0f ms%s",
             fresh.info.version,
@@ -194,6 +198,8 @@ class DatasetHolder:
     ) -> ReloadOutcome:
         # The details name server paths: they go to the log, the public gets the gist.
         self.refused_version = version
+        reason = "no_current" if version is None else "invalid_dataset"
+        metrics.record_reload(False, time.perf_counter() - started, reason)
         if previous is None:
             self.problem = (
                 "the published dataset is missing or failed validation; "

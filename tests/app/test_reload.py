@@ -167,3 +167,42 @@ def test_two_workers_under_load_follow_ten_publishes_without_a_failed_request(tm
         got = [result["id"] for result in answer["results"]]  # type: ignore[attr-defined]
         assert got == [ids[p] for p in expected.positions], (version, lon, lat)
     assert output.count("refused dataset v11-broken") == 2, output
+
+
+def test_admin_reload_needs_the_token_swaps_at_once_and_refuses_a_corrupt_version(
+    tmp_path: Path,
+):
+    _publish_version(tmp_path, 1)
+    token = "test-token-" + "x" * 20
+    app = create_app(Settings(data_dir=tmp_path, reload_interval_s=0, admin_token=token))
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=10) as http:
+        assert http.post("/admin/reload").status_code == 401
+        wrong = http.post("/admin/reload", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith("Bearer")
+        auth = {"Authorization": f"Bearer {token}"}
+
+        same = http.post("/admin/reload", headers=auth)
+        assert same.status_code == 200 and same.json()["status"] == "unchanged"
+        _publish_version(tmp_path, 2)  # no periodic check: only the endpoint swaps
+        assert http.get("/readyz").json()["dataset"]["version"] == "v1"
+        loaded = http.post("/admin/reload", headers=auth).json()
+        assert (loaded["status"], loaded["version"], loaded["previous"]) == ("loaded", "v2", "v1")
+        assert http.get("/readyz").json()["dataset"]["version"] == "v2"
+
+        _corrupt_current(tmp_path, "v3-broken")
+        refused = http.post("/admin/reload", headers=auth)
+        assert refused.status_code == 409
+        assert refused.json()["error"] == "reload_refused"
+        assert "v3-broken" in refused.json()["message"] and "still serving v2" in (
+            refused.json()["message"]
+        )
+        ready = http.get("/readyz").json()
+        assert ready["dataset"]["version"] == "v2" and ready["refused_version"] == "v3-broken"
+
+
+def test_admin_endpoints_do_not_exist_without_a_token(tmp_path: Path):
+    _publish_version(tmp_path, 1)
+    app = create_app(Settings(data_dir=tmp_path, reload_interval_s=0))
+    with live_server(app) as url:
+        answer = httpx.post(f"{url}/admin/reload", headers={"Authorization": "Bearer x"})
+        assert answer.status_code == 404
