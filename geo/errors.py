@@ -19,3 +19,11 @@ class DatasetError(GeoError):
 
 class PublishError(GeoError):
     """A dataset could not be published; the previously published dataset is left untouched."""
+
+
+class SourceError(GeoError, ValueError):
+    """A source list cannot be read at all; the message names the file and what is wrong."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
