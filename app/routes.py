@@ -121,8 +121,9 @@ def _resolve(resolver: AddressResolver | None, address: str) -> Placement:
     placement = resolver.resolve_text(address)
     if placement is None:
         raise InvalidQuery(
-            f"address {describe_value(address)} names no province, city or county that could be "
-            "found; give a city or county name such as 长沙市 or 岳麓区, or send lat and lon",
+            f"address {describe_value(address)} names no single province, city or county that "
+            "could be found; give a city or county name such as 长沙市 or 岳麓区 (with its city "
+            "where the name exists in several, e.g. 北京朝阳区), or send lat and lon",
             param="address",
         )
     return placement
