@@ -64,7 +64,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     XUNQIN_DATA_DIR=/app/data \
-    WEB_CONCURRENCY=1
+    WEB_CONCURRENCY=1 \
+    FORWARDED_ALLOW_IPS=127.0.0.1 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/xunqin-metrics
 VOLUME ["/data"]
 
 USER 10001:10001
@@ -74,8 +76,11 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-# uvicorn stops on SIGTERM: it stops accepting, lets requests in flight finish for up to
-# --timeout-graceful-shutdown seconds (below Docker's default 10 s stop timeout), then exits.
-# `exec` makes uvicorn PID 1 so it receives the signal; sh only expands WEB_CONCURRENCY.
+# The production command of the README, with the container's port. uvicorn stops on SIGTERM:
+# it stops accepting, lets requests in flight finish for up to --timeout-graceful-shutdown
+# seconds (below Docker's default 10 s stop timeout), then exits. `exec` makes uvicorn PID 1
+# so it receives the signal; sh expands the variables and empties the metrics directory
+# (prometheus_client's multiprocess mode needs an empty one at start; /tmp may be an emptyDir).
+# FORWARDED_ALLOW_IPS: the reverse proxy's addresses or CIDR, trusted for X-Forwarded-For.
 STOPSIGNAL SIGTERM
-CMD ["sh", "-c", "exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --no-access-log --workers \"${WEB_CONCURRENCY:-1}\" --timeout-graceful-shutdown 8"]
+CMD ["sh", "-c", "if [ -n \"$PROMETHEUS_MULTIPROC_DIR\" ]; then rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\"; fi; exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-1}\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\" --timeout-keep-alive 30 --timeout-graceful-shutdown 8 --limit-concurrency 1024 --backlog 2048 --no-access-log"]

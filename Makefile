@@ -7,10 +7,23 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench sample boundary clean
+.PHONY: serve test lint bench sample boundary divisions clean serve-prod
 
 serve: $(VENV)/.installed-runtime
 	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log
+
+# Production (README "Production"): several workers behind a reverse proxy. The metrics
+# directory is emptied first, as prometheus_client's multiprocess mode requires.
+WORKERS ?= 2
+FORWARDED_ALLOW_IPS ?= 127.0.0.1
+METRICS_DIR ?= /tmp/xunqin-metrics
+serve-prod: $(VENV)/.installed-runtime
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/uvicorn --factory app.main:create_app \
+		--host $(HOST) --port $(PORT) --workers $(WORKERS) \
+		--proxy-headers --forwarded-allow-ips '$(FORWARDED_ALLOW_IPS)' \
+		--timeout-keep-alive 30 --timeout-graceful-shutdown 20 \
+		--limit-concurrency 1024 --backlog 2048 --no-access-log
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -26,6 +39,9 @@ sample: $(VENV)/.installed-test
 
 boundary: $(VENV)/.installed-test
 	$(BIN)/python scripts/make_mainland_boundary.py
+
+divisions: $(VENV)/.installed-test
+	$(BIN)/python scripts/make_divisions.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

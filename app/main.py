@@ -8,12 +8,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.admin_routes import build_admin_router
 from app.errors import install_error_handlers
-from app.middleware import RequestGuard
+from app.logs import configure_logging
+from app.metrics import build_metrics_router
+from app.middleware import install_request_pipeline
 from app.page import build_page_router
 from app.routes import build_router, param_rules
 from app.served import DatasetHolder
 from app.settings import Settings
+from geo.geocode.offline import OfflineGeocoder
 
 DESCRIPTION = """
 寻亲采血点查询：按手机定位找到最近的公安机关免费采血点（不受户籍地域限制，带身份证即可）。
@@ -25,27 +29,25 @@ says so in `dataset.sample` and `notice`.
 """
 
 
-def _configure_logging() -> None:
-    project = logging.getLogger("xunqin")
-    if not project.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        project.addHandler(handler)
-        project.setLevel(logging.INFO)
-        project.propagate = False
-    # uvicorn's own access log prints full query strings, i.e. precise locations.
-    logging.getLogger("uvicorn.access").disabled = True
+def _load_address_resolver() -> OfflineGeocoder | None:
+    """The division table behind `address=`; without it /nearest still answers lat/lon."""
+    try:
+        return OfflineGeocoder()
+    except Exception as exc:  # a broken table must not stop the service
+        logging.getLogger("xunqin.dataset").error("address lookup unavailable: %s", exc)
+        return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service; the published dataset is loaded when the app starts."""
     settings = settings or Settings()
-    _configure_logging()
+    configure_logging()  # JSON lines; uvicorn's access log (full query strings) stays off
     holder = DatasetHolder(settings.data_dir)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         holder.load()
+        app.state.address_resolver = _load_address_resolver()
         follower = None
         if settings.reload_interval_s > 0:
             follower = asyncio.create_task(holder.follow(settings.reload_interval_s))
@@ -65,13 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
-    app.state.address_resolver = None  # wired to the offline geocoder below when it loads
+    app.state.address_resolver = None  # the offline geocoder, once it has loaded
     install_error_handlers(app, param_rules(settings))
     app.include_router(build_router(settings))
     app.include_router(build_page_router())
-    app.add_middleware(
-        RequestGuard,
-        max_query_length=settings.max_query_length,
-        log_requests=settings.access_log,
-    )
+    app.include_router(build_admin_router())
+    app.include_router(build_metrics_router())
+    install_request_pipeline(app, settings)
     return app

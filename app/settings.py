@@ -1,9 +1,10 @@
 """Service settings, read from XUNQIN_* environment variables (or passed in by tests)."""
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -40,3 +41,60 @@ class Settings(BaseSettings):
         description="Log one line per request; coordinates are rounded to 0.01 degree (~1 km). "
         "Off by default: it costs about a third of a /nearest request (bench/http_throughput).",
     )
+    log_client_address: bool = Field(
+        default=False,
+        description="Put the client address in access log lines. Off: an address can identify "
+        "a person looking for family; turn on only where the operator must keep it.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for /admin/* (XUNQIN_ADMIN_TOKEN); unset or empty disables "
+        "the admin endpoints (they answer 404).",
+    )
+    rate_limit_per_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=100_000,
+        description="Requests per second each client address may make, per worker "
+        "(token bucket); 0 turns rate limiting off.",
+    )
+    rate_limit_burst: int = Field(
+        default=30, ge=1, le=100_000, description="Requests a client may make at once."
+    )
+    rate_limit_clients: int = Field(
+        default=50_000,
+        ge=100,
+        le=10_000_000,
+        description="Most client addresses remembered per worker; the idlest are forgotten.",
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(e.g. https://a.example,https://b.example); empty: no CORS headers.",
+    )
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body accepted (POST /nearest/batch), in bytes.",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_token_disables(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short token can be guessed; refuse it rather than run with it.
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("admin_token must be at least 16 characters (or empty to disable)")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value

@@ -39,10 +39,10 @@ end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p99_us":%%d,' ..
+    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p90_us":%%d,"p99_us":%%d,' ..
     '"connect":%%d,"read":%%d,"write":%%d,"status":%%d,"timeout":%%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout))
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
 
@@ -76,6 +76,7 @@ class WrkRun:
     p99_ms: float
     non_2xx: int
     socket_errors: int
+    p90_ms: float = 0.0
 
 
 def query_paths(route: str) -> list[str]:
@@ -92,9 +93,17 @@ def write_lua(name: str, paths: Sequence[str]) -> str:
     return str(script)
 
 
-def run_wrk(base_url: str, script: str, duration_s: int, log_name: str) -> WrkRun:
+def run_wrk(
+    base_url: str,
+    script: str,
+    duration_s: int,
+    log_name: str,
+    *,
+    threads: int = THREADS,
+    connections: int = CONNECTIONS,
+) -> WrkRun:
     argv = [
-        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration_s}s", "--latency",
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency",
         "-s", script, base_url,
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=duration_s + 60)
@@ -107,6 +116,7 @@ def run_wrk(base_url: str, script: str, duration_s: int, log_name: str) -> WrkRu
         p99_ms=stats["p99_us"] / 1e3,
         non_2xx=stats["status"],
         socket_errors=sum(stats[kind] for kind in ("connect", "read", "write", "timeout")),
+        p90_ms=stats["p90_us"] / 1e3,
     )
 
 

@@ -1,5 +1,6 @@
 """Service behaviour: browsing, lookup, health, readiness, docs, start-up and privacy."""
 
+import json
 import logging
 import os
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.logs import JsonFormatter
 from app.main import create_app
 from app.models import PointListResponse, PointResponse, Ready, RegionsResponse
 from app.settings import Settings
@@ -107,21 +109,30 @@ def test_missing_or_corrupt_dataset_is_503_with_reason_not_a_crash(
 def test_logs_hold_no_coordinate_finer_than_two_decimals(tmp_path: Path):
     publish_points(tmp_path, [125.3], [43.8], ["a"], version="v1")
     collect = _Collect()
+    collect.setFormatter(JsonFormatter())  # the service's own JSON lines
     for name in ("xunqin", "uvicorn", "uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addHandler(collect)
     try:
         with live_server(create_app(Settings(data_dir=tmp_path, access_log=True))) as url:
             for query in ("lat=43.8171234&lon=125.3235678", "lat=91.123456&lon=1.987654",
-                          "lat=43.81712&lon=abc.123456"):  # fmt: skip
+                          "lat=43.81712&lon=abc.123456",
+                          # a typed address is a location too: never logged, in any form
+                          "lat=43.8171234&lon=125.3235678&address=吉林省长春市朝阳区人民大街7188号",
+                          "address=长春市南关区 43.8171234,125.3235678"):  # fmt: skip
                 httpx.get(f"{url}/nearest?{query}")
     finally:
         for name in ("xunqin", "uvicorn", "uvicorn.access", "uvicorn.error"):
             logging.getLogger(name).removeHandler(collect)
-    access = [line for line in collect.lines if "/nearest" in line]
-    assert len(access) == 3
-    assert "lat~43.82 lon~125.32" in access[0]
+    access = [json.loads(line) for line in collect.lines if '"route":"/nearest"' in line]
+    assert len(access) == 5
+    assert (access[0]["lat"], access[0]["lon"]) == (43.82, 125.32)
     for line in collect.lines:
-        assert not re.search(r"\d+\.\d{3,}", line), line
+        record = json.loads(line)
+        # The timestamp's fractional seconds are the one number allowed more digits.
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", record.pop("ts"))
+        text = json.dumps(record, ensure_ascii=False)
+        assert not re.search(r"\d+\.\d{3,}", text), line
+        assert "address" not in text and "人民大街" not in text and "南关" not in text, line
 
 
 def test_uvicorn_factory_command_serves_the_bundled_sample(tmp_path: Path):
