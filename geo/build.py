@@ -1,0 +1,368 @@
+"""From a source list to a dataset ready to publish: ingest, place, validate, account, diff.
+
+Every input row ends in exactly one place: a published feature, or the report with its reason.
+Nothing here writes to the published tree; `scripts/build_index.py` decides whether to publish.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from geo.boundaries import DivisionBoundaries
+from geo.boundaries import Status as BoundaryStatus
+from geo.crs import in_mainland
+from geo.dataset import Dataset, make_feature
+from geo.diff import DatasetDiff, PointState, diff_points
+from geo.divisions import COUNTY, Divisions
+from geo.geocode.base import GeocodeQuery, Placement, Placer, precision_rank
+from geo.geocode.offline import OfflineGeocoder
+from geo.geocode.overrides import OverrideProblem, Overrides
+from geo.ingest import IngestResult, Reason, RowIssue, SourceRecord, point_id
+
+FlagPolicy = Literal["warn", "hold"]
+RowStatus = Literal["published", "flagged", "held", "rejected", "duplicate", "blank", "skipped"]
+
+# What a person reading a point should know about how precisely it is placed.
+_PRECISION_NOTES = {
+    "county": "位置为所在区县政府驻地附近（按地址估计），并非单位门址；前往前请先电话确认。",
+    "city": "位置仅精确到地市（地市政府驻地附近），并非单位门址；前往前请务必电话确认。",
+    "province": "位置仅精确到省（省会附近），并非单位门址；前往前请务必电话确认。",
+    "township": "位置为所在乡镇或街道附近，并非单位门址；前往前请先电话确认。",
+    "street": "位置为所在道路附近，可能与单位门口有一段距离。",
+}
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """Where one source row ended, and why."""
+
+    source_row: int
+    sheet: str | None
+    status: RowStatus
+    reason: str | None = (
+        None  # machine-readable: outside_county, no_placement, missing_address, ...
+    )
+    detail: str | None = None  # for a person
+    point_id: str | None = None
+    name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+@dataclass
+class BuildResult:
+    """A built dataset (not yet published) and the account of every row."""
+
+    features: list[dict[str, Any]]
+    outcomes: list[RowOutcome]
+    rows_read: int
+    geocoder: str
+    override_problems: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    diff: DatasetDiff | None = None
+    cache: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter[str](outcome.status for outcome in self.outcomes)
+        return {status: counted.get(status, 0) for status in _STATUSES}
+
+    def by_precision(self) -> dict[str, int]:
+        return dict(Counter(feature["properties"]["precision"] for feature in self.features))
+
+    def by_reason(self) -> dict[str, int]:
+        return dict(
+            Counter(o.reason for o in self.outcomes if o.reason and o.status != "published")
+        )
+
+
+_STATUSES = ("published", "flagged", "held", "rejected", "duplicate", "blank", "skipped")
+
+
+class GeocoderStopped(Exception):
+    """The geocoder cannot go on (quota, key, outage): nothing is published; answers so far
+    are in the cache, so a rerun continues where this one stopped."""
+
+    def __init__(self, message: str, *, placed: int, total: int) -> None:
+        super().__init__(message)
+        self.placed = placed
+        self.total = total
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The pieces a build uses; each can be swapped in tests or by command-line options."""
+
+    placer: Placer  # the chosen geocoder, usually wrapped in a cache
+    offline: OfflineGeocoder  # always: it tells which division a text names
+    divisions: Divisions
+    boundaries: DivisionBoundaries
+    overrides: Overrides
+    override_problems: tuple[OverrideProblem, ...] = ()
+    flag_policy: FlagPolicy = "warn"
+    tolerance_m: float = 2_000.0
+
+
+def place_records(
+    ingest: IngestResult,
+    pipeline: Pipeline,
+    *,
+    progress: Callable[[Iterable[SourceRecord]], Iterable[SourceRecord]] = iter,
+) -> BuildResult:
+    """Place and validate every ingested record; account for every row of the source."""
+    outcomes = [_issue_outcome(issue) for issue in ingest.issues]
+    features: list[dict[str, Any]] = []
+    records = list(ingest.records)
+    for done, record in enumerate(progress(records)):
+        try:
+            outcome, feature = _place_one(record, pipeline)
+        except GeocoderErrors as exc:
+            raise GeocoderStopped(
+                f"{pipeline.placer.name} stopped answering after {done} of {len(records)} "
+                f"records ({type(exc).__name__}: {exc})",
+                placed=done,
+                total=len(records),
+            ) from exc
+        outcomes.append(outcome)
+        if feature is not None:
+            features.append(feature)
+    outcomes.sort(key=lambda o: (o.sheet or "", o.source_row))
+    result = BuildResult(
+        features=features,
+        outcomes=outcomes,
+        rows_read=ingest.rows_read,
+        geocoder=pipeline.placer.name,
+        override_problems=[
+            {"row": problem.row, "message": problem.message}
+            for problem in pipeline.override_problems
+        ],
+        warnings=[f"{w.code}: {w.detail}" for w in ingest.warnings],
+    )
+    accounted = sum(result.counts().values())
+    if accounted != ingest.rows_read:  # never drop a row silently, even through a bug
+        raise AssertionError(f"{ingest.rows_read} rows read but {accounted} accounted for")
+    return result
+
+
+_ISSUE_STATUS: Mapping[Reason, RowStatus] = {
+    Reason.BLANK: "blank",
+    Reason.DUPLICATE: "duplicate",
+    Reason.REPEATED_HEADER: "skipped",
+    Reason.NOTE_ROW: "skipped",
+    Reason.SECTION_ROW: "skipped",
+    Reason.MISSING_NAME: "rejected",
+    Reason.MISSING_ADDRESS: "rejected",
+}
+
+
+def _issue_outcome(issue: RowIssue) -> RowOutcome:
+    return RowOutcome(
+        source_row=issue.source_row,
+        sheet=issue.sheet,
+        status=_ISSUE_STATUS.get(issue.reason, "rejected"),
+        reason=issue.reason.value,
+        detail=issue.detail,
+    )
+
+
+def _place_one(
+    record: SourceRecord, pipeline: Pipeline
+) -> tuple[RowOutcome, dict[str, Any] | None]:
+    identifier = point_id(record)
+    query = GeocodeQuery(
+        address=record.address,
+        name=record.name,
+        province=record.province,
+        city=record.city,
+        district=record.district,
+    )
+    base = {"source_row": record.source_row, "sheet": record.sheet, "point_id": identifier}
+
+    def outcome(status: str, reason: str | None = None, detail: str | None = None) -> RowOutcome:
+        return RowOutcome(
+            status=status,  # type: ignore[arg-type]
+            reason=reason,
+            detail=detail,
+            name=record.name,
+            **base,  # type: ignore[arg-type]
+        )
+
+    named = pipeline.offline.place(query)  # the division the text itself names
+    override = pipeline.overrides.place(query, point_id=identifier)
+    placement = override or pipeline.placer.place(query)
+    if placement is None:
+        return outcome(
+            "rejected",
+            "no_placement",
+            f"{pipeline.placer.name} could not place 「{record.address}」 and the unit name "
+            "names no division either; add a line to data/overrides.csv",
+        ), None
+
+    warnings: list[str] = []
+    reason = None
+    status, distance_m = _check_place(placement, named, pipeline)
+    if status == "outside_mainland":
+        return outcome(
+            "held",
+            "outside_mainland",
+            f"{placement.source} put it at {placement.lon:.5f},{placement.lat:.5f}, outside "
+            "mainland China",
+        ), None
+    if status == "outside":
+        assert named is not None
+        reason = "outside_named_division"
+        warnings.append(
+            f"{placement.source} placed it {(distance_m or 0) / 1000:.1f} km outside "
+            f"{named.resolved}, which the name or address names"
+        )
+    if (
+        named is not None
+        and placement.source not in ("offline", "override")
+        and precision_rank(placement.precision) > precision_rank(named.precision)
+    ):
+        reason = reason or "coarser_than_named"
+        warnings.append(
+            f"{placement.source} only matched {placement.precision} level although the text "
+            f"names a {named.precision}"
+        )
+
+    division = _division_of(named, placement, status, pipeline)
+    if division is None:
+        return outcome(
+            "rejected",
+            "no_division",
+            "the point is placed but no province could be determined for it",
+        ), None
+    province, city, district, adcode = division
+    note = " ".join(filter(None, [_PRECISION_NOTES.get(placement.precision), *warnings]))
+    properties = {
+        "id": identifier,
+        "name": record.name,
+        "address": record.address,
+        "province": province,
+        "city": city,
+        "district": district,
+        "adcode": adcode,
+        "contact": record.contact,
+        "phones": list(record.phones),
+        "phone_text": record.phone_text,
+        "precision": placement.precision,
+        "source_row": record.source_row,
+        "note": note or None,
+        "geocoder": placement.source,
+        "resolved": placement.resolved,
+        "warnings": warnings,
+    }
+    if record.sheet is not None:
+        properties["sheet"] = record.sheet
+    feature = make_feature(placement.lon, placement.lat, properties)
+    if warnings and pipeline.flag_policy == "hold":
+        return outcome("held", reason, "; ".join(warnings)), None
+    if warnings:
+        return outcome("flagged", reason, "; ".join(warnings)), feature
+    return outcome("published"), feature
+
+
+def _check_place(
+    placement: Placement, named: Placement | None, pipeline: Pipeline
+) -> tuple[str, float | None]:
+    """inside, near, outside (of the division the text names), outside_mainland, or unchecked
+    (the text names no division, or there is no boundary for it), with the distance outside."""
+    if named is not None and named.adcode is not None:
+        verdict = pipeline.boundaries.check(
+            placement.lon, placement.lat, named.adcode, tolerance_m=pipeline.tolerance_m
+        )
+        if verdict.status is not BoundaryStatus.UNKNOWN_DIVISION:
+            return verdict.status.value, verdict.distance_m
+    if not bool(in_mainland([placement.lon], [placement.lat])[0]):
+        return "outside_mainland", None
+    return "unchecked", None
+
+
+def _division_of(
+    named: Placement | None, placement: Placement, status: str, pipeline: Pipeline
+) -> tuple[str, str | None, str | None, str | None] | None:
+    """Province, city, district and adcode for the feature: what the text names when the point
+    agrees with it, otherwise where the point actually falls."""
+    code = None
+    if named is not None and status in ("inside", "near", "unchecked"):
+        code = named.adcode
+    divisions = pipeline.divisions
+    candidates = [code, placement.adcode, pipeline.boundaries.locate(placement.lon, placement.lat)]
+    if named is not None:
+        candidates.append(named.adcode)
+    code = next((c for c in candidates if c is not None and c in divisions), None)
+    if code is None:
+        return None
+    city = divisions.city_of(code)
+    county = divisions[code] if divisions[code].level == COUNTY else None
+    return (
+        divisions[divisions.province_of(code)].name,
+        divisions[city].name if city is not None else None,
+        county.name if county is not None else None,
+        code,
+    )
+
+
+def diff_against(current: Dataset | None, features: list[dict[str, Any]]) -> DatasetDiff:
+    old = (
+        []
+        if current is None
+        else [
+            PointState.from_properties(lon, lat, props)
+            for lon, lat, props in zip(
+                current.lons.tolist(), current.lats.tolist(), current.properties, strict=True
+            )
+        ]
+    )
+    new = [
+        PointState.from_properties(
+            f["geometry"]["coordinates"][0], f["geometry"]["coordinates"][1], f["properties"]
+        )
+        for f in features
+    ]
+    return diff_points(old, new)
+
+
+def loss_share(current: Dataset | None, diff: DatasetDiff) -> float:
+    """Share of the current version's points that the new one no longer has."""
+    if current is None or len(current) == 0:
+        return 0.0
+    return len(diff.removed) / len(current)
+
+
+def report_json(result: BuildResult, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The machine-readable account of a build, written beside the human summary."""
+    return {
+        **extra,
+        "rows_read": result.rows_read,
+        "counts": result.counts(),
+        "by_precision": result.by_precision(),
+        "by_reason": result.by_reason(),
+        "geocoder": result.geocoder,
+        "cache": result.cache,
+        "override_problems": result.override_problems,
+        "warnings": result.warnings,
+        "diff": result.diff.to_json() if result.diff is not None else None,
+        "rows": [o.to_json() for o in result.outcomes if o.status != "published"],
+    }
+
+
+GeocoderErrors: tuple[type[BaseException], ...] = ()  # set below from geopy
+
+
+def _geocoder_errors() -> tuple[type[BaseException], ...]:
+    from geopy import exc
+
+    return (
+        exc.GeocoderQuotaExceeded,
+        exc.GeocoderRateLimited,
+        exc.GeocoderAuthenticationFailure,
+        exc.GeocoderInsufficientPrivileges,
+        exc.GeocoderUnavailable,
+        exc.GeocoderServiceError,
+    )
+
+
+GeocoderErrors = _geocoder_errors()

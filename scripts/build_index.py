@@ -1,0 +1,430 @@
+"""Build and publish a new dataset from the official list: the one command ops run.
+
+    python scripts/build_index.py data/source/<list>.xlsx [--geocoder offline|amap|...]
+                                  [--data-dir DIR] [--dry-run] [--force]
+    python scripts/build_index.py --rollback VERSION [--data-dir DIR]
+    python scripts/build_index.py --list [--data-dir DIR]
+
+It reads the list, places every record (overrides first, then the geocoder through a SQLite
+cache), checks each point against the division its name and address name, prints what changed
+against the dataset being served, and publishes a new version atomically. Running servers pick it
+up by themselves (they watch published/CURRENT). Exit status: 0 done (or nothing to do),
+1 refused (see the message; --force overrides), 2 unreadable input, 3 the geocoder stopped
+(rerun later: answers so far are cached), 4 publishing failed (the served version is untouched).
+"""
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import orjson
+from tqdm import tqdm
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as `python scripts/build_index.py` from anywhere
+    sys.path.insert(0, str(REPO))
+
+from geo.boundaries import DivisionBoundaries  # noqa: E402
+from geo.build import (  # noqa: E402
+    BuildResult,
+    GeocoderStopped,
+    Pipeline,
+    diff_against,
+    loss_share,
+    place_records,
+    report_json,
+)
+from geo.dataset import (  # noqa: E402
+    Dataset,
+    load_current,
+    load_version,
+    point_current_at,
+    prune_versions,
+    publish_dataset,
+    published_dir,
+    published_versions,
+    read_current_version,
+    serialise_feature_collection,
+)
+from geo.diff import DatasetDiff  # noqa: E402
+from geo.errors import DatasetError, GeoError, PublishError, SourceError  # noqa: E402
+from geo.geocode.base import Placer  # noqa: E402
+from geo.geocode.cache import CachedPlacer, GeocodeCache  # noqa: E402
+from geo.geocode.offline import OfflineGeocoder  # noqa: E402
+from geo.geocode.online import PROVIDERS, make_placer  # noqa: E402
+from geo.geocode.overrides import Overrides, load_overrides  # noqa: E402
+from geo.ingest import read_source  # noqa: E402
+
+DEFAULT_DATA_DIR = REPO / "data"
+GEOCODERS = ("offline", *PROVIDERS)
+EXIT_REFUSED, EXIT_INPUT, EXIT_GEOCODER, EXIT_PUBLISH = 1, 2, 3, 4
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    data_dir: Path = args.data_dir
+    out: TextIO = sys.stdout
+    try:
+        with _build_lock(data_dir):
+            if args.list:
+                return _list_versions(data_dir, out)
+            if args.rollback:
+                return _rollback(data_dir, args.rollback, out)
+            if args.source is None:
+                print("error: give the source list to build from (or --rollback / --list)")
+                return EXIT_INPUT
+            return _build(args, out)
+    except BlockingIOError:
+        print(f"error: another build is running on {data_dir} (lock held); try again later")
+        return EXIT_REFUSED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("source", nargs="?", type=Path, help="the list: .xlsx or .csv")
+    parser.add_argument(
+        "--geocoder",
+        choices=GEOCODERS,
+        default="offline",
+        help="who places addresses (default: offline, no key, county seats)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="holds published/, cache/, reports/ (default: the repo's data/)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="build, report and diff, but publish nothing"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="publish even if more than --max-loss of the points would go",
+    )
+    parser.add_argument(
+        "--max-loss",
+        type=float,
+        default=0.10,
+        help="refuse a version losing more than this share of points (0.10)",
+    )
+    parser.add_argument(
+        "--flagged",
+        choices=("warn", "hold"),
+        default="warn",
+        help="points outside the division they name: publish with a warning "
+        "(warn, default) or hold them back (hold)",
+    )
+    parser.add_argument(
+        "--tolerance-m",
+        type=float,
+        default=2_000.0,
+        help="how far outside its named county a point may lie unflagged",
+    )
+    parser.add_argument("--keep", type=int, default=5, help="published versions to keep (5)")
+    parser.add_argument("--cache", type=Path, help="geocode cache (DIR/cache/geocode.sqlite)")
+    parser.add_argument("--overrides", type=Path, help="manual fixes (DIR/overrides.csv)")
+    parser.add_argument("--report", type=Path, help="also write the JSON report here")
+    parser.add_argument("--version", help="version name (default: UTC time + source hash)")
+    parser.add_argument(
+        "--provider-url",
+        metavar="URL",
+        help="send provider requests to this base URL instead of the provider's "
+        "own (a proxy, or a stand-in server in tests), e.g. http://127.0.0.1:8080",
+    )
+    parser.add_argument(
+        "--min-delay",
+        type=float,
+        metavar="S",
+        help="seconds between provider requests (default: the provider's rate)",
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="mark the dataset as SAMPLE data (demonstration lists only)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--rollback", metavar="VERSION", help="serve an earlier version again")
+    parser.add_argument("--list", action="store_true", help="list published versions")
+    return parser
+
+
+@contextlib.contextmanager
+def _build_lock(data_dir: Path) -> Iterator[None]:
+    """One build at a time per data directory; the kernel drops the lock if we are killed."""
+    root = published_dir(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+
+
+def _build(args: argparse.Namespace, out: TextIO) -> int:
+    started = time.perf_counter()
+    data_dir: Path = args.data_dir
+    try:
+        ingest = read_source(args.source)
+    except (SourceError, OSError) as exc:
+        print(f"error: cannot read {args.source}: {exc}", file=out)
+        return EXIT_INPUT
+    source_digest = hashlib.sha256(args.source.read_bytes()).hexdigest()
+
+    overrides_path = args.overrides or data_dir / "overrides.csv"
+    loaded = load_overrides(overrides_path) if overrides_path.exists() else None
+    offline = OfflineGeocoder()
+    cache = None
+    placer: Placer = offline
+    if args.geocoder != "offline":
+        try:
+            url = urlsplit(args.provider_url) if args.provider_url else None
+            provider = make_placer(
+                args.geocoder,
+                scheme=url.scheme if url else None,
+                domain=url.netloc if url else None,
+                min_delay_seconds=args.min_delay,
+            )
+        except GeoError as exc:
+            print(f"error: {exc}", file=out)
+            return EXIT_INPUT
+        cache = GeocodeCache(args.cache or data_dir / "cache" / "geocode.sqlite")
+        placer = cached = CachedPlacer(provider, cache)
+    pipeline = Pipeline(
+        placer=placer,
+        offline=offline,
+        divisions=offline.divisions,
+        boundaries=DivisionBoundaries.load(),
+        overrides=loaded.overrides if loaded else Overrides(),
+        override_problems=tuple(loaded.problems) if loaded else (),
+        flag_policy=args.flagged,
+        tolerance_m=args.tolerance_m,
+    )
+
+    def progress(records: Any) -> Any:
+        return tqdm(
+            records,
+            desc=f"placing ({args.geocoder})",
+            unit="row",
+            file=sys.stderr,
+            disable=args.no_progress or None,
+            leave=False,
+        )
+
+    try:
+        result = place_records(ingest, pipeline, progress=progress)
+    except GeocoderStopped as exc:
+        print(f"error: {exc}", file=out)
+        print(
+            f"nothing was published; {exc.placed} answers are in the cache, so rerunning the same "
+            "command later continues from there.",
+            file=out,
+        )
+        return EXIT_GEOCODER
+    finally:
+        if cache is not None:
+            stats = {"hits": cached.hits, "misses": cached.misses, "stored": cache.count()}
+            cache.close()
+    if cache is not None:
+        result.cache = stats
+
+    current = _current_or_none(data_dir, out)
+    result.diff = diff_against(current, result.features)
+    version = args.version or _version_name(source_digest)
+    verdict, message = _judge(current, result, args)
+    report = report_json(
+        result,
+        {
+            "version": version,
+            "source": str(args.source),
+            "source_sha256": source_digest,
+            "dry_run": args.dry_run,
+            "current_version": current.manifest.version if current else None,
+            "decision": verdict,
+            "decision_message": message,
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+    report_path = _write_report(data_dir, version, report, args.report)
+    _print_summary(result, current, version, out)
+    print(f"report: {report_path}", file=out)
+    print(message, file=out)
+    if verdict == "refuse":
+        return EXIT_REFUSED
+    if verdict == "unchanged" or args.dry_run:
+        return 0
+
+    notes = f"{len(result.features)} points from {result.rows_read} rows; " + ", ".join(
+        f"{k} {v}" for k, v in result.by_precision().items()
+    )
+    try:
+        publish_dataset(
+            data_dir,
+            result.features,
+            version=version,
+            source=f"{args.source.name} (sha256 {source_digest[:16]})",
+            sample=args.sample,
+            builder=f"scripts/build_index.py --geocoder {args.geocoder}",
+            notes=notes,
+        )
+    except (PublishError, DatasetError, OSError) as exc:
+        print(f"error: publishing failed, the served version is untouched: {exc}", file=out)
+        return EXIT_PUBLISH
+    pruned = prune_versions(data_dir, keep=args.keep)
+    print(f"published {version}; published/CURRENT now names it.", file=out)
+    if pruned:
+        print(f"removed old versions: {', '.join(pruned)}", file=out)
+    return 0
+
+
+def _judge(
+    current: Dataset | None, result: BuildResult, args: argparse.Namespace
+) -> tuple[str, str]:
+    """Publish, refuse, or nothing to do — and the sentence that says why."""
+    assert result.diff is not None
+    if not result.features:
+        return "refuse", "refused: no point could be published from this list."
+    if current is not None and _same_points(current, result):
+        return "unchanged", f"nothing changed: {current.manifest.version} stays current."
+    share = loss_share(current, result.diff)
+    if current is not None and current.manifest.sample:
+        share = 0.0  # replacing sample data with a real list is not a loss
+    if share > args.max_loss and not args.force:
+        return "refuse", (
+            f"refused: {len(result.diff.removed)} of {len(current or [])} current points "
+            f"({share:.0%}) would disappear, more than --max-loss {args.max_loss:.0%}; check the "
+            "list, or rerun with --force if this is intended."
+        )
+    if args.dry_run:
+        return "publish", "dry run: nothing was published."
+    return "publish", "publishing."
+
+
+def _same_points(current: Dataset, result: BuildResult) -> bool:
+    raw = serialise_feature_collection(result.features)
+    return hashlib.sha256(raw).hexdigest() == current.manifest.sha256
+
+
+def _current_or_none(data_dir: Path, out: TextIO) -> Dataset | None:
+    try:
+        return load_current(data_dir)
+    except DatasetError as exc:
+        if (published_dir(data_dir) / "CURRENT").exists():
+            print(
+                f"warning: the current dataset does not load ({exc}); diffing against nothing",
+                file=out,
+            )
+        return None
+
+
+def _version_name(source_digest: str) -> str:
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{source_digest[:8]}"
+
+
+def _write_report(data_dir: Path, version: str, report: dict[str, Any], extra: Path | None) -> Path:
+    """Written aside then renamed, so a report is never half there."""
+    body = orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n"
+    path = data_dir / "reports" / f"{version}.json"
+    for target in filter(None, (path, extra)):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(body)
+        os.replace(temporary, target)
+    return path
+
+
+def _print_summary(result: BuildResult, current: Dataset | None, version: str, out: TextIO) -> None:
+    counts = result.counts()
+    print(f"\n{result.rows_read} rows read from the list", file=out)
+    print(
+        f"  published          {counts['published'] + counts['flagged']:>6}"
+        f"  (of which flagged {counts['flagged']})",
+        file=out,
+    )
+    for precision, count in sorted(result.by_precision().items()):
+        print(f"      {precision:<14} {count:>6}", file=out)
+    for status in ("held", "rejected", "duplicate", "blank", "skipped"):
+        print(f"  {status:<18} {counts[status]:>6}", file=out)
+    for reason, count in sorted(result.by_reason().items()):
+        print(f"      {reason:<30} {count:>6}", file=out)
+    for outcome in result.outcomes:
+        if outcome.status in ("flagged", "held", "rejected", "duplicate"):
+            where = f"{outcome.sheet}!" if outcome.sheet else ""
+            print(
+                f"  row {where}{outcome.source_row}: {outcome.status}: {outcome.detail}", file=out
+            )
+    for problem in result.override_problems:
+        print(f"  overrides line {problem['row']}: not applied: {problem['message']}", file=out)
+    if result.cache:
+        print(f"  geocode cache: {result.cache}", file=out)
+    _print_diff(result.diff, current, version, out)
+
+
+def _print_diff(
+    diff: DatasetDiff | None, current: Dataset | None, version: str, out: TextIO
+) -> None:
+    if diff is None:
+        return
+    against = current.manifest.version if current else "nothing (first version)"
+    counts = diff.counts()
+    print(f"\nchanges from {against} to {version}:", file=out)
+    print("  " + ", ".join(f"{name} {count}" for name, count in counts.items()), file=out)
+    for point in diff.added[:20]:
+        print(f"  + {point.name}  {point.address}", file=out)
+    for point in diff.removed[:20]:
+        print(f"  - {point.name}  {point.address}", file=out)
+    for change in diff.moved[:20]:
+        print(f"  ~ {change.new.name} moved {change.moved_m / 1000:.1f} km", file=out)
+    for change in diff.phones_changed[:20]:
+        print(
+            f"  ☎ {change.new.name}: {change.old.phone_text!r} → {change.new.phone_text!r}",
+            file=out,
+        )
+
+
+def _rollback(data_dir: Path, version: str, out: TextIO) -> int:
+    try:
+        target = load_version(data_dir, version)
+    except DatasetError as exc:
+        print(f"error: cannot roll back to {version}: {exc}", file=out)
+        return EXIT_INPUT
+    current = _current_or_none(data_dir, out)
+    features = [
+        {"geometry": {"coordinates": [lon, lat]}, "properties": props}
+        for lon, lat, props in zip(
+            target.lons.tolist(), target.lats.tolist(), target.properties, strict=True
+        )
+    ]
+    _print_diff(diff_against(current, features), current, version, out)
+    point_current_at(data_dir, version)
+    print(f"rolled back: published/CURRENT now names {version}.", file=out)
+    return 0
+
+
+def _list_versions(data_dir: Path, out: TextIO) -> int:
+    try:
+        current = read_current_version(data_dir)
+    except DatasetError:
+        current = None
+    for manifest in published_versions(data_dir):
+        mark = "*" if manifest.version == current else " "
+        sample = " SAMPLE" if manifest.sample else ""
+        print(
+            f"{mark} {manifest.version:<40} {manifest.points:>6} points  "
+            f"{manifest.built_at}{sample}  {manifest.source}",
+            file=out,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
