@@ -191,16 +191,25 @@ def _place_one(
     named = pipeline.offline.place(query)  # the division the text itself names
     override = pipeline.overrides.place(query, point_id=identifier)
     placement = override or pipeline.placer.place(query)
+    warnings: list[str] = []
+    reason = None
+    if placement is None and named is not None:
+        # The provider did not understand the text, but the text names a division: its seat,
+        # labelled as coarse as it is, beats losing the point. Flagged, so ops can fix it.
+        placement = named
+        reason = "provider_found_nothing"
+        warnings.append(
+            f"{pipeline.placer.name} found nothing for 「{record.address}」; placed at the seat "
+            f"of {named.resolved} instead"
+        )
     if placement is None:
         return outcome(
             "rejected",
             "no_placement",
-            f"{pipeline.placer.name} could not place 「{record.address}」 and the unit name "
-            "names no division either; add a line to data/overrides.csv",
+            f"nothing in 「{record.name}」 or 「{record.address}」 names a division the geocoder "
+            "knows; add a line to data/overrides.csv",
         ), None
 
-    warnings: list[str] = []
-    reason = None
     status, distance_m = _check_place(placement, named, pipeline)
     if status == "outside_mainland":
         return outcome(

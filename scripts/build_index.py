@@ -197,7 +197,9 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         except GeoError as exc:
             print(f"error: {exc}", file=out)
             return EXIT_INPUT
-        cache = GeocodeCache(args.cache or data_dir / "cache" / "geocode.sqlite")
+        cache_path: Path = args.cache or data_dir / "cache" / "geocode.sqlite"
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        cache = GeocodeCache(cache_path)
         placer = cached = CachedPlacer(provider, cache)
     pipeline = Pipeline(
         placer=placer,
