@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench sample boundary divisions clean serve-prod
+.PHONY: serve test lint bench sample boundary counties divisions clean serve-prod
 
 serve: $(VENV)/.installed-runtime
 	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log
@@ -39,6 +39,9 @@ sample: $(VENV)/.installed-test
 
 boundary: $(VENV)/.installed-test
 	$(BIN)/python scripts/make_mainland_boundary.py
+
+counties: $(VENV)/.installed-test
+	$(BIN)/python scripts/make_county_boundaries.py
 
 divisions: $(VENV)/.installed-test
 	$(BIN)/python scripts/make_divisions.py
