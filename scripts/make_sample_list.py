@@ -22,7 +22,9 @@ from geo.dataset import load_version  # noqa: E402
 
 SAMPLE_VERSION = "sample-20251231"
 DEFAULT_OUT = REPO / "data" / "source" / "sample-list.csv"
-TITLE = "全国公安机关免费采血点（样例数据，非官方名单，仅供演示 / SAMPLE DATA, not the official list）"
+TITLE = (
+    "全国公安机关免费采血点（样例数据，非官方名单，仅供演示 / SAMPLE DATA, not the official list）"
+)
 HEADER = ("序号", "省份", "单位名称", "地址", "负责人", "联系电话")
 
 

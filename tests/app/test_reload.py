@@ -193,8 +193,9 @@ def test_admin_reload_needs_the_token_swaps_at_once_and_refuses_a_corrupt_versio
         refused = http.post("/admin/reload", headers=auth)
         assert refused.status_code == 409
         assert refused.json()["error"] == "reload_refused"
-        assert "v3-broken" in refused.json()["message"] and "still serving v2" in (
-            refused.json()["message"]
+        assert (
+            "v3-broken" in refused.json()["message"]
+            and "still serving v2" in (refused.json()["message"])
         )
         ready = http.get("/readyz").json()
         assert ready["dataset"]["version"] == "v2" and ready["refused_version"] == "v3-broken"
