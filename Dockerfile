@@ -54,7 +54,11 @@ WORKDIR /app
 COPY app/ /app/app/
 COPY geo/ /app/geo/
 COPY data/ /app/data/
-RUN python3 -m compileall -q /app/app /app/geo
+# Ops can build a dataset with the same image, into the mounted volume:
+#   docker run --rm -v /srv/xunqin/data:/data xunqin-locator \
+#     python3 scripts/build_index.py /data/source/list.xlsx --data-dir /data
+COPY scripts/build_index.py /app/scripts/build_index.py
+RUN python3 -m compileall -q /app/app /app/geo /app/scripts
 
 # XUNQIN_DATA_DIR holds published/CURRENT and published/<version>/ (the bundled sample by
 # default). To serve a published dataset, mount it at /data and point XUNQIN_DATA_DIR there:

@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 # What the build needs from the context; everything else stays out (.venv, .git, caches, ...).
-CONTEXT_ALLOWED = {"Dockerfile", "pyproject.toml", "app/", "geo/", "data/"}
+CONTEXT_ALLOWED = {
+    "Dockerfile", "pyproject.toml", "app/", "geo/", "data/", "scripts/build_index.py"
+}  # fmt: skip
 PACKAGE_INSTALL_RE = re.compile(r"\b(apt-get|apt|apk|dnf|yum|microdnf)\s+(-\S+\s+)*(install|add)\b")
 
 
