@@ -19,7 +19,8 @@ OUT_DIR = ROOT / "bench" / "out"
 
 _LIBRARIES = (
     "numpy", "scipy", "pyproj", "rtree", "fastapi", "starlette", "pydantic", "uvicorn",
-    "uvloop", "httptools", "orjson",
+    "uvloop", "httptools", "orjson", "asyncpg", "redis", "hiredis", "scikit-learn", "psutil",
+    "matplotlib",
 )  # fmt: skip
 
 
@@ -52,6 +53,10 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # (alt text, PNG path): rendered after the tables, linked relative to the document.
+    images: list[tuple[str, Path]] = field(default_factory=list)
+    # Plain-words findings, gathered into the document's conclusion.
+    conclusions: list[str] = field(default_factory=list)
 
 
 def shown(path: Path) -> str:
@@ -93,6 +98,7 @@ def render_section(section: Section) -> str:
     parts = [f"## {section.title}", ""]
     parts.extend(f"{note}\n" for note in section.notes)
     parts.extend(render_table(table) for table in section.tables)
+    parts.extend(f"![{alt}]({path.name})\n" for alt, path in section.images)
     if section.targets:
         parts.append(render_targets(section.targets))
     return "\n".join(parts)
@@ -114,6 +120,15 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def _control_version(control: Path) -> str:
+    """The default_version a PostgreSQL extension's control file declares."""
+    for line in control.read_text().splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "default_version":
+            return value.strip().strip("'")
+    return "unknown version"
+
+
 def machine_description() -> str:
     """Markdown describing the host, interpreter, libraries and code version measured."""
     lscpu = _command_output("lscpu")
@@ -125,6 +140,9 @@ def machine_description() -> str:
     dirty = _command_output("git", "status", "--porcelain")
     commit = _command_output("git", "rev-parse", "--short", "HEAD")
     wrk = _command_output("wrk", "--version").splitlines()[0] if shutil.which("wrk") else None
+    redis = _command_output("redis-server", "--version")
+    postgis = sorted(Path("/usr/share/postgresql").glob("*/extension/postgis.control"))
+    postgres = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
     lines = [
         "```",
         *cpu_lines,
@@ -137,6 +155,9 @@ def machine_description() -> str:
         f"- Python {platform.python_version()} ({sys.executable})",
         f"- {versions}, libspatialindex {spatialindex}",
         f"- wrk: {wrk or 'not on PATH'}",
+        f"- PostgreSQL: {_command_output(str(postgres[-1]), '-V') if postgres else 'not installed'}"
+        f"; PostGIS {_control_version(postgis[-1]) if postgis else 'not installed'}",
+        f"- Redis: {redis}",
         f"- code: commit {commit}{' with uncommitted changes' if dirty else ''}",
     ]
     return "\n".join(lines) + "\n"
@@ -144,6 +165,7 @@ def machine_description() -> str:
 
 def render_document(command: str, sections: Sequence[Section], started: dt.datetime) -> str:
     targets = [target for section in sections for target in section.targets]
+    conclusions = [line for section in sections for line in section.conclusions]
     parts = [
         "# Benchmarks",
         "",
@@ -155,6 +177,19 @@ def render_document(command: str, sections: Sequence[Section], started: dt.datet
         "The machine is a shared, noisy 2-core VM: compare ratios within one run, not absolute "
         "numbers across runs.",
         "",
+        "## How to reproduce",
+        "",
+        "`make bench` (or `.venv/bin/python -m bench.run_all` after `pip install -e '.[test]'`, "
+        "which pulls in the `bench` extra: asyncpg, redis with hiredis, matplotlib, psutil, "
+        "scikit-learn) regenerates every table and plot on this page. The harness needs `wrk`, "
+        "Debian's `postgresql-15-postgis-3` and `redis-server`; when they are missing and it "
+        "runs as root it installs them with apt-get, otherwise it skips that peer and says so "
+        "here. It starts a throwaway PostgreSQL cluster (as the `postgres` user when run as "
+        "root) and a Redis without persistence, each in a temporary directory on a unix socket "
+        "and a free loopback port, and stops and deletes them however the run ends. "
+        "`python -m bench.run_all --quick` is the CI smoke run: every part at tiny N, written "
+        "to bench/out/. Each table names the command that reruns just its section.",
+        "",
         "## Machine",
         "",
         machine_description(),
@@ -162,5 +197,7 @@ def render_document(command: str, sections: Sequence[Section], started: dt.datet
         "",
         render_targets(targets) if targets else "(no targets measured)\n",
     ]
+    if conclusions:
+        parts += ["## Conclusion in plain words", "", *(f"- {line}" for line in conclusions), ""]
     parts.extend(render_section(section) for section in sections)
     return "\n".join(parts)

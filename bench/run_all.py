@@ -4,18 +4,41 @@ import argparse
 import datetime as dt
 import time
 from collections.abc import Sequence
+from types import ModuleType
 
-from bench import http_throughput, query_latency, startup
+from bench import (
+    http_throughput,
+    query_latency,
+    scaling,
+    service_peers,
+    side_by_side,
+    startup,
+)
 from bench.report import OUT_DIR, ROOT, render_document, render_targets
 from bench.servers import exit_on_sigterm
+
+# Each module offers run_full(rerun) and run_quick(rerun) -> Section; sections appear in this
+# order. Further benchmarks (geocoder accuracy, production load, sample rebuild) are added to
+# EXTRA_SECTIONS with the same two functions.
+SECTIONS: tuple[ModuleType, ...] = (
+    query_latency,
+    side_by_side,
+    http_throughput,
+    service_peers,
+    startup,
+    scaling,
+)
+EXTRA_SECTIONS: tuple[ModuleType, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--quick",
+        "--smoke",
         action="store_true",
-        help="tiny sizes and 2-second wrk runs: a smoke run (< 1 minute), output to bench/out/",
+        help="tiny sizes and 2-second wrk runs, peers included: a smoke run (< 3 minutes) "
+        "whose output goes to bench/out/",
     )
     args = parser.parse_args(argv)
     exit_on_sigterm()
@@ -23,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = time.perf_counter()
     suffix = " --quick" if args.quick else ""
     sections = []
-    for module in (query_latency, http_throughput, startup):
+    for module in (*SECTIONS, *EXTRA_SECTIONS):
         name = module.__name__
         print(f"running {name}{suffix} ...", flush=True)
         rerun = f"python -m {name}{suffix}"
