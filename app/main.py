@@ -47,7 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         holder.load()
-        app.state.address_resolver = _load_address_resolver()
+        # Loaded beside the first requests rather than before /readyz: only address= needs it.
+        app.state.address_resolver = asyncio.ensure_future(
+            asyncio.to_thread(_load_address_resolver)
+        )
         follower = None
         if settings.reload_interval_s > 0:
             follower = asyncio.create_task(holder.follow(settings.reload_interval_s))
@@ -67,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
-    app.state.address_resolver = None  # the offline geocoder, once it has loaded
+    app.state.address_resolver = None  # a task giving the offline geocoder (see lifespan)
     install_error_handlers(app, param_rules(settings))
     app.include_router(build_router(settings))
     app.include_router(build_page_router())

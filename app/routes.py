@@ -1,5 +1,7 @@
 """HTTP routes: parse and validate, ask the served Catalogue, shape JSON. No logic of their own."""
 
+import asyncio
+from collections.abc import Awaitable
 from typing import Annotated, Any, Protocol
 
 import orjson
@@ -115,6 +117,12 @@ def nearest_json(
     return b'"query":' + query_json + b',"results":[' + results + b"]"
 
 
+async def address_resolver(request: Request) -> AddressResolver | None:
+    """The offline geocoder, waiting for it if it is still loading; None if it failed to."""
+    loading: Awaitable[AddressResolver | None] | None = request.app.state.address_resolver
+    return None if loading is None else await asyncio.shield(loading)
+
+
 def _resolve(resolver: AddressResolver | None, address: str) -> Placement:
     if resolver is None:
         raise NotReady("address lookup is unavailable: the division table did not load")
@@ -148,7 +156,8 @@ def build_router(settings: Settings) -> APIRouter:
     async def nearest(request: Request) -> Response:
         served = current_dataset(request)
         params = nearest_params.parse(request.query_params)
-        body = nearest_json(served, params, request.app.state.address_resolver)
+        resolver = await address_resolver(request) if params.address is not None else None
+        body = nearest_json(served, params, resolver)
         return _json(b"{" + body + b"," + served.envelope_json + b"}")
 
     @router.post(
@@ -178,7 +187,8 @@ def build_router(settings: Settings) -> APIRouter:
         ],
     ) -> Response:
         served = current_dataset(request)
-        resolver = request.app.state.address_resolver
+        wants_address = any(isinstance(q, dict) and "address" in q for q in queries)
+        resolver = await address_resolver(request) if wants_address else None
         answers = []
         for query in queries:
             try:
