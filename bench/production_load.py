@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.http_throughput import QUERY_COUNT, check_paths, query_paths, run_wrk, write_lua
-from bench.report import OUT_DIR, ROOT
+from bench.report import OUT_DIR, ROOT, Section, Table, Target
 from bench.servers import APP_FACTORY, Server, app_available, exit_on_sigterm, free_port
 
 # The flags of README "Production" (and `make serve-prod`, the Dockerfile's CMD); each one is
@@ -120,6 +120,42 @@ def markdown(result: Mapping[str, Any]) -> str:
         f"| {result['non_2xx']} | {result['socket_errors']} |\n\n"
         f"Target: 0 non-2xx responses: **{'met' if result['non_2xx'] == 0 else 'MISSED'}**.\n"
     )
+
+
+def section(result: Mapping[str, Any], command: str) -> Section:
+    """The run as a section of docs/benchmarks.md (for bench.run_all)."""
+    title = "Sustained load on the production command (2 workers, 64 connections)"
+    if "skipped" in result:
+        return Section(title, notes=[f"Skipped: {result['skipped']}."])
+    table = Table(
+        f"`{result['wrk']}` on /nearest",
+        command,
+        ["workers", "connections", "req/s", "p50 ms", "p90 ms", "p99 ms", "non-2xx",
+         "socket errors"],
+        [[str(result["workers"]), str(result["connections"]),
+          f"{result['requests_per_s']:,.0f}", f"{result['p50_ms']:.2f}",
+          f"{result['p90_ms']:.2f}", f"{result['p99_ms']:.2f}", str(result["non_2xx"]),
+          str(result["socket_errors"])]],
+        [f"Server: `{result['server']}` (the README's production flags) with "
+         "`PROMETHEUS_MULTIPROC_DIR` set, default settings, the bundled dataset. The load cycles "
+         f"through {QUERY_COUNT} fixed `/nearest?lat=..&lon=..&n=10` URLs, each checked to "
+         "answer 200 first, after a 2 s warm-up; wrk and the server share the machine's cores."],
+    )  # fmt: skip
+    target = Target(
+        "non-2xx responses under 64 connections on 2 workers",
+        str(result["non_2xx"]),
+        "0",
+        result["non_2xx"] == 0 and result["socket_errors"] == 0,
+    )
+    return Section(title, tables=[table], targets=[target])
+
+
+def run_full(command: str = "python -m bench.production_load") -> Section:
+    return section(run(duration_s=30), command)
+
+
+def run_quick(command: str = "python -m bench.production_load --duration 2") -> Section:
+    return section(run(duration_s=2), command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

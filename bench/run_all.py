@@ -8,7 +8,9 @@ from types import ModuleType
 
 from bench import (
     http_throughput,
+    production_load,
     query_latency,
+    rebuild_sample,
     scaling,
     service_peers,
     side_by_side,
@@ -28,7 +30,7 @@ SECTIONS: tuple[ModuleType, ...] = (
     startup,
     scaling,
 )
-EXTRA_SECTIONS: tuple[ModuleType, ...] = ()
+EXTRA_SECTIONS: tuple[ModuleType, ...] = (production_load, rebuild_sample)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
