@@ -261,7 +261,7 @@ def _place_one(
         "note": note or None,
         "geocoder": placement.source,
         "resolved": placement.resolved,
-        "warnings": warnings,
+        "warnings": [*warnings, *record.notes],  # record notes: e.g. an unreadable phone cell
     }
     if record.sheet is not None:
         properties["sheet"] = record.sheet
