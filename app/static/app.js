@@ -32,6 +32,13 @@
       chooseArea: "请选择地区",
       chooseProvinceFirst: "请先选择省份",
       regionsFailed: "地区列表加载失败",
+      placeLabel: "或输入省、市、区县名称",
+      placeHint: "如：长沙市、岳麓区",
+      placeSearch: "查找",
+      placeTitle: function (n, place) {
+        return "离“" + place + "”最近的 " + n + " 个采血点（距离从当地政府驻地算起）";
+      },
+      placeNotFound: "没有找到这个地名。请输入省、市或区县名称，如“长沙市”“岳麓区”；同名的区县请带上所在城市，如“北京朝阳区”。",
       more: "加载更多",
       callAhead: "出发前建议先打电话确认采血时间。",
       emergency: "遇到紧急情况请拨打 110。",
@@ -88,6 +95,13 @@
       chooseArea: "Choose an area",
       chooseProvinceFirst: "Choose a province first",
       regionsFailed: "Could not load the regions",
+      placeLabel: "Or type a province, city or county (in Chinese)",
+      placeHint: "e.g. 长沙市, 岳麓区",
+      placeSearch: "Search",
+      placeTitle: function (n, place) {
+        return "The " + n + " points nearest to " + place + " (distances from its government seat)";
+      },
+      placeNotFound: "That place was not found. Type a province, city or county in Chinese, such as 长沙市 or 岳麓区; where several share a name, add the city, such as 北京朝阳区.",
       more: "Show more",
       callAhead: "Before you go, phone to check when samples are taken.",
       emergency: "In an emergency, call 110.",
@@ -189,6 +203,7 @@
     for (var i = 0; i < nodes.length; i++) {
       nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
     }
+    byId("place").placeholder = texts.placeHint;
     var toggle = byId("lang-toggle");
     toggle.textContent = texts.toggle;
     toggle.lang = texts.toggleLang;
@@ -248,9 +263,9 @@
         var body = answer.body;
         if (!answer.response.ok || body === null || typeof body !== "object") {
           if (body && typeof body.message === "string" && body.message) {
-            throw { message: body.message };
+            throw { message: body.message, status: answer.response.status };
           }
-          throw { key: ["httpError", answer.response.status] };
+          throw { key: ["httpError", answer.response.status], status: answer.response.status };
         }
         noteDataset(body);
         return body;
@@ -335,6 +350,37 @@
       function (problem) {
         if (generation !== state.generation) { return; }
         showFailure(problem);
+      }
+    );
+  }
+
+  // ---- by place name (no GPS) -----------------------------------------------------------
+
+  function searchPlace(event) {
+    event.preventDefault();
+    var text = byId("place").value.trim();
+    if (!text) { return; }
+    var generation = ++state.generation;
+    setError(null);
+    setStatus("searching");
+    // Resolved by the server to the seat of the county, city or province the text names.
+    var url = "/nearest?address=" + encodeURIComponent(text) + "&n=" + NEAREST_N + "&coord=wgs84";
+    getJson(url).then(
+      function (body) {
+        if (generation !== state.generation) { return; }
+        setStatus(null);
+        var resolved = (body.query && body.query.resolved) || {};
+        state.view = { kind: "place", place: resolved.text || text, results: body.results || [] };
+        renderView();
+        byId("results-title").scrollIntoView({ block: "start" });
+      },
+      function (problem) {
+        if (generation !== state.generation) { return; }
+        // An old list under a new error would answer the wrong question: clear it.
+        state.view = null;
+        renderView();
+        showFailure(problem && problem.status === 422 ? { key: ["placeNotFound"] } : problem);
+        byId("error").scrollIntoView({ block: "center" });
       }
     );
   }
@@ -487,6 +533,9 @@
     if (view.kind === "nearest") {
       title.textContent = view.results.length ? t("nearestTitle", view.results.length) : t("noneNearby");
       more.hidden = true;
+    } else if (view.kind === "place") {
+      title.textContent = view.results.length ? t("placeTitle", view.results.length, view.place) : t("noneNearby");
+      more.hidden = true;
     } else {
       title.textContent = view.total ? t("areaTitle", view.place, view.total) : t("noneInArea");
       more.hidden = view.results.length >= view.total;
@@ -573,6 +622,7 @@
     });
     byId("province").addEventListener("change", onProvinceChange);
     byId("area").addEventListener("change", onAreaChange);
+    byId("place-form").addEventListener("submit", searchPlace);
     byId("more").addEventListener("click", function () {
       if (state.view && state.view.kind === "area") { loadAreaPage(state.view.results.length); }
     });

@@ -288,6 +288,39 @@ def test_denied_location_falls_back_to_province_and_area(
     assert denied.locator("#results > li.point").get_attribute("data-id") == "t-changsha"
 
 
+def test_without_location_a_typed_place_lists_the_points_nearest_its_seat(
+    denied: "Page", base_url: str, api: httpx.Client
+) -> None:
+    expected = api.get("/nearest", params={"address": "岳麓区", "n": 10}).json()
+    assert expected["query"]["resolved"]["text"] == "湖南省 长沙市 岳麓区"
+    assert expected["results"][0]["id"] == "t-changsha"
+
+    denied.goto(base_url + "/")
+    expect(denied.locator("#region")).to_be_visible()
+    expect(denied.locator("#place")).to_have_attribute("placeholder", "如：长沙市、岳麓区")
+    denied.get_by_label("或输入省、市、区县名称").fill("岳麓区")
+    denied.get_by_role("button", name="查找", exact=True).click()
+
+    items = denied.locator("#results > li.point")
+    expect(items).to_have_count(len(expected["results"]))
+    count = len(expected["results"])
+    expect(denied.locator("#results-title")).to_have_text(
+        f"离“湖南省 长沙市 岳麓区”最近的 {count} 个采血点（距离从当地政府驻地算起）"
+    )
+    ids = [item.get_attribute("data-id") for item in items.all()]
+    assert ids == [result["id"] for result in expected["results"]]
+    expect(denied.locator("#error")).to_be_hidden()
+
+    # A name that exists in two cities, or nothing at all: say what to type instead.
+    for text in ("朝阳区", "不存在的地方"):
+        denied.get_by_label("或输入省、市、区县名称").fill(text)
+        denied.get_by_label("或输入省、市、区县名称").press("Enter")
+        expect(denied.locator("#error")).to_contain_text("没有找到这个地名")
+        expect(denied.locator("#error")).to_be_in_viewport()
+        expect(denied.locator("#results-section")).to_be_hidden()  # no stale answer below
+    screenshot(denied, "page-place")
+
+
 @pytest.mark.parametrize(
     ("stub", "message"),
     [
