@@ -18,8 +18,10 @@ from geopy.exc import (
     GeocoderServiceError,
     GeocoderUnavailable,
 )
-from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
+from geopy.geocoders.base import DEFAULT_SENTINEL
 from geopy.location import Location
+
+from geo.geocode.keyed import KeyedGeocoder
 
 __all__ = ("Amap",)
 
@@ -60,7 +62,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-class Amap(Geocoder):  # type: ignore[misc]  # geopy ships no type information
+class Amap(KeyedGeocoder):
     """Geocoder using Amap's Web service API (`/v3/geocode/geo`).
 
     Locations are GCJ-02, as Amap returns them; `raw` is one item of Amap's `geocodes`.
@@ -68,29 +70,7 @@ class Amap(Geocoder):  # type: ignore[misc]  # geopy ships no type information
 
     api_path = "/v3/geocode/geo"
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        scheme: str | None = None,
-        domain: str = "restapi.amap.com",
-        timeout: Any = DEFAULT_SENTINEL,
-        proxies: Any = DEFAULT_SENTINEL,
-        user_agent: str | None = None,
-        ssl_context: Any = DEFAULT_SENTINEL,
-        adapter_factory: Any = None,
-    ) -> None:
-        super().__init__(
-            scheme=scheme,
-            timeout=timeout,
-            proxies=proxies,
-            user_agent=user_agent,
-            ssl_context=ssl_context,
-            adapter_factory=adapter_factory,
-        )
-        self.api_key = api_key
-        self.domain = domain.strip("/")
-        self.api = f"{self.scheme}://{self.domain}{self.api_path}"
+    default_domain = "restapi.amap.com"
 
     def geocode(
         self,

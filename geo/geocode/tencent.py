@@ -20,8 +20,10 @@ from geopy.exc import (
     GeocoderServiceError,
     GeocoderUnavailable,
 )
-from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
+from geopy.geocoders.base import DEFAULT_SENTINEL
 from geopy.location import Location
+
+from geo.geocode.keyed import KeyedGeocoder
 
 __all__ = ("Tencent",)
 
@@ -54,7 +56,7 @@ def _components_text(result: dict[str, Any]) -> str:
     return "".join(kept)
 
 
-class Tencent(Geocoder):  # type: ignore[misc]  # geopy ships no type information
+class Tencent(KeyedGeocoder):
     """Geocoder using Tencent's WebService API (`/ws/geocoder/v1/`).
 
     Locations are GCJ-02, as Tencent returns them; `raw` is Tencent's `result`.
@@ -62,29 +64,7 @@ class Tencent(Geocoder):  # type: ignore[misc]  # geopy ships no type informatio
 
     api_path = "/ws/geocoder/v1/"
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        scheme: str | None = None,
-        domain: str = "apis.map.qq.com",
-        timeout: Any = DEFAULT_SENTINEL,
-        proxies: Any = DEFAULT_SENTINEL,
-        user_agent: str | None = None,
-        ssl_context: Any = DEFAULT_SENTINEL,
-        adapter_factory: Any = None,
-    ) -> None:
-        super().__init__(
-            scheme=scheme,
-            timeout=timeout,
-            proxies=proxies,
-            user_agent=user_agent,
-            ssl_context=ssl_context,
-            adapter_factory=adapter_factory,
-        )
-        self.api_key = api_key
-        self.domain = domain.strip("/")
-        self.api = f"{self.scheme}://{self.domain}{self.api_path}"
+    default_domain = "apis.map.qq.com"
 
     def geocode(
         self,

@@ -19,8 +19,10 @@ from geopy.exc import (
     GeocoderServiceError,
     GeocoderUnavailable,
 )
-from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
+from geopy.geocoders.base import DEFAULT_SENTINEL
 from geopy.location import Location
+
+from geo.geocode.keyed import KeyedGeocoder
 
 __all__ = ("Tianditu",)
 
@@ -48,7 +50,7 @@ def _gateway_error(body: Any, fallback: str) -> GeocoderServiceError | None:
     return None
 
 
-class Tianditu(Geocoder):  # type: ignore[misc]  # geopy ships no type information
+class Tianditu(KeyedGeocoder):
     """Geocoder using Tianditu's geocoding API (`/geocoder?ds=...`).
 
     Locations are CGCS2000 (equal to WGS-84 for this purpose); `raw` is Tianditu's `location`.
@@ -56,29 +58,7 @@ class Tianditu(Geocoder):  # type: ignore[misc]  # geopy ships no type informati
 
     api_path = "/geocoder"
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        scheme: str | None = None,
-        domain: str = "api.tianditu.gov.cn",
-        timeout: Any = DEFAULT_SENTINEL,
-        proxies: Any = DEFAULT_SENTINEL,
-        user_agent: str | None = None,
-        ssl_context: Any = DEFAULT_SENTINEL,
-        adapter_factory: Any = None,
-    ) -> None:
-        super().__init__(
-            scheme=scheme,
-            timeout=timeout,
-            proxies=proxies,
-            user_agent=user_agent,
-            ssl_context=ssl_context,
-            adapter_factory=adapter_factory,
-        )
-        self.api_key = api_key
-        self.domain = domain.strip("/")
-        self.api = f"{self.scheme}://{self.domain}{self.api_path}"
+    default_domain = "api.tianditu.gov.cn"
 
     def geocode(
         self, query: str, *, exactly_one: bool = True, timeout: Any = DEFAULT_SENTINEL
