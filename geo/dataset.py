@@ -384,8 +384,17 @@ def prune_versions(data_dir: Path, *, keep: int) -> list[str]:
         os.rename(root / manifest.version, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
         deleted.append(manifest.version)
+    remove_leftovers(data_dir)
+    return deleted
+
+
+def remove_leftovers(data_dir: Path) -> None:
+    """Delete what interrupted publishes and prunes leave behind (never served, never listed).
+
+    Only safe while no other build runs: scripts/build_index.py holds its lock.
+    """
+    root = published_dir(data_dir)
     for leftover in [*root.glob(".staging-*"), *root.glob(".deleting-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in root.glob(f".{CURRENT_NAME}.*"):
         leftover.unlink(missing_ok=True)
-    return deleted

@@ -53,6 +53,7 @@ from geo.dataset import (  # noqa: E402
     published_dir,
     published_versions,
     read_current_version,
+    remove_leftovers,
     serialise_feature_collection,
 )
 from geo.diff import DatasetDiff  # noqa: E402
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     out: TextIO = sys.stdout
     try:
         with _build_lock(data_dir):
+            remove_leftovers(data_dir)  # of builds killed earlier; nobody else is building
             if args.list:
                 return _list_versions(data_dir, out)
             if args.rollback:

@@ -59,6 +59,7 @@ def test_a_build_killed_at_random_moments_never_disturbs_the_served_version(tmp_
         loader.start()
         try:
             # Kill points spread over the whole run, from start-up to the final rename.
+            served = "old"
             for attempt, fraction in enumerate(rng.uniform(0.05, 0.98, 8)):
                 build = subprocess.Popen(
                     _build_command(tmp_path, f"killed-{attempt}"),
@@ -68,8 +69,10 @@ def test_a_build_killed_at_random_moments_never_disturbs_the_served_version(tmp_
                 build.send_signal(signal.SIGKILL)
                 build.wait(timeout=30)
                 current = read_current_version(tmp_path)
-                # Either the old version, or (killed after the flip) the complete new one.
-                assert current in ("old", f"killed-{attempt}"), current
+                # Either the version served before, or (killed after the flip) the complete new
+                # one: never anything in between.
+                assert current in (served, f"killed-{attempt}"), (served, current)
+                served = current
                 assert len(load_current(tmp_path)) in (2, 3182)
                 leftovers = [p.name for p in published_dir(tmp_path).iterdir()
                              if p.name.startswith(".staging")]  # fmt: skip
@@ -81,9 +84,14 @@ def test_a_build_killed_at_random_moments_never_disturbs_the_served_version(tmp_
                 _build_command(tmp_path, "final"), env=env, capture_output=True, text=True
             )
             assert finished.returncode == 0, finished.stdout + finished.stderr
+            # "final" is published, unless a killed build got as far as publishing the same
+            # points, in which case there is nothing new to publish.
+            final = read_current_version(tmp_path)
+            assert final == "final" or "nothing changed" in finished.stdout, finished.stdout
+            assert len(load_current(tmp_path)) == 3182
             deadline = time.monotonic() + 10
-            while "final" not in versions_seen:
-                assert time.monotonic() < deadline, versions_seen
+            while final not in versions_seen:
+                assert time.monotonic() < deadline, (final, versions_seen)
                 time.sleep(0.05)
         finally:
             stop.set()
