@@ -1,6 +1,5 @@
 """HTTP throughput with wrk on loopback: the service's /nearest vs a bare FastAPI floor."""
 
-import argparse
 import json
 import shutil
 import statistics
@@ -10,15 +9,15 @@ from dataclasses import dataclass
 
 from bench.floor_app import BODY_ENV
 from bench.query_latency import QUERY_SEED, china_like_points
-from bench.report import OUT_DIR, Section, Table, Target, fmt, render_section, shown
+from bench.report import OUT_DIR, Section, Table, Target, fmt, shown
 from bench.servers import (
     ABLATION_FACTORY,
     APP_FACTORY,
     FLOOR_FACTORY,
     Server,
     app_available,
-    exit_on_sigterm,
     get,
+    section_main,
     served_data_dir,
     serving,
 )
@@ -252,12 +251,13 @@ def run_quick(command: str = "python -m bench.http_throughput --quick") -> Secti
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="2-second runs, for a smoke run")
-    args = parser.parse_args(argv)
-    exit_on_sigterm()
-    print(render_section(run_quick() if args.quick else run_full()))
-    return 0
+    return section_main(
+        argv,
+        description=__doc__,
+        quick_help="2-second runs, for a smoke run",
+        run_full=run_full,
+        run_quick=run_quick,
+    )
 
 
 if __name__ == "__main__":

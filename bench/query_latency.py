@@ -1,6 +1,5 @@
 """In-process k-nearest latency and build time: PointIndex vs cKDTree + re-rank vs brute force."""
 
-import argparse
 import gc
 import statistics
 import time
@@ -11,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from bench.report import Section, Table, Target, fmt, percentile_us, render_section
+from bench.report import Section, Table, Target, fmt, percentile_us
+from bench.servers import section_main
 from geo.geodesy import ecef_m, ecef_point_m, geodesic_distances_m
 from geo.index import _BOUND_SLACK_M, _EXTRA_CANDIDATES, PointIndex
 from geo.reference import brute_force_nearest
@@ -238,11 +238,13 @@ def run_quick(command: str = "python -m bench.query_latency --quick") -> Section
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
-    args = parser.parse_args(argv)
-    print(render_section(run_quick() if args.quick else run_full()))
-    return 0
+    return section_main(
+        argv,
+        description=__doc__,
+        quick_help="tiny sizes, for a smoke run",
+        run_full=run_full,
+        run_quick=run_quick,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Start, probe and always stop uvicorn servers on loopback for the HTTP benchmarks."""
 
+import argparse
 import os
 import signal
 import socket
@@ -8,13 +9,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from bench.report import OUT_DIR, ROOT
+from bench.report import OUT_DIR, ROOT, Section, render_section
 
 APP_FACTORY = "app.main:create_app"
 FLOOR_FACTORY = "bench.floor_app:create_app"
@@ -148,3 +149,20 @@ def app_available() -> str | None:
     if not current.exists():
         return f"{current} does not exist (no published dataset to serve)"
     return None
+
+
+def section_main(
+    argv: Sequence[str] | None,
+    *,
+    description: str | None,
+    quick_help: str,
+    run_full: Callable[[], Section],
+    run_quick: Callable[[], Section],
+) -> int:
+    """`python -m bench.<module> [--quick]`: run one section and print it as markdown."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args(argv)
+    exit_on_sigterm()  # servers a section started are stopped on Ctrl-C / SIGTERM too
+    print(render_section(run_quick() if args.quick else run_full()))
+    return 0

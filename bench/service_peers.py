@@ -1,6 +1,5 @@
 """Service level with wrk: this /nearest vs the same contract backed by PostGIS or Redis GEO."""
 
-import argparse
 import asyncio
 import shutil
 import statistics
@@ -31,13 +30,13 @@ from bench.peer_apps import (
     REDIS_SOCKET_ENV,
 )
 from bench.query_latency import QUERY_SEED
-from bench.report import OUT_DIR, Section, Table, Target, fmt, render_section, shown
+from bench.report import OUT_DIR, Section, Table, Target, fmt, shown
 from bench.servers import (
     APP_FACTORY,
     FLOOR_FACTORY,
     Server,
     app_available,
-    exit_on_sigterm,
+    section_main,
     served_data_dir,
     serving,
 )
@@ -292,12 +291,13 @@ def run_quick(command: str = "python -m bench.service_peers --quick") -> Section
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="2-second runs, for a smoke run")
-    args = parser.parse_args(argv)
-    exit_on_sigterm()
-    print(render_section(run_quick() if args.quick else run_full()))
-    return 0
+    return section_main(
+        argv,
+        description=__doc__,
+        quick_help="2-second runs, for a smoke run",
+        run_full=run_full,
+        run_quick=run_quick,
+    )
 
 
 if __name__ == "__main__":

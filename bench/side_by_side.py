@@ -4,7 +4,6 @@ Same points, same queries, same run; each method's speed is reported beside how 
 answer differs from the exact WGS-84 geodesic top 10.
 """
 
-import argparse
 import asyncio
 import gc
 import statistics
@@ -21,8 +20,8 @@ from rtree import index as rtree_index
 from bench import peers
 from bench.plots import line_plot
 from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank, china_like_points
-from bench.report import OUT_DIR, ROOT, Section, Table, Target, fmt, percentile_us, render_section
-from bench.servers import exit_on_sigterm
+from bench.report import OUT_DIR, ROOT, Section, Table, Target, fmt, percentile_us
+from bench.servers import section_main
 from geo.geodesy import FloatArray, geodesic_distances_m
 from geo.index import IntArray, Neighbours, PointIndex
 from geo.reference import brute_force_nearest
@@ -544,12 +543,13 @@ def run_quick(command: str = "python -m bench.side_by_side --quick") -> Section:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
-    args = parser.parse_args(argv)
-    exit_on_sigterm()
-    print(render_section(run_quick() if args.quick else run_full()))
-    return 0
+    return section_main(
+        argv,
+        description=__doc__,
+        quick_help="tiny sizes, for a smoke run",
+        run_full=run_full,
+        run_quick=run_quick,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """Cold start: seconds from launching uvicorn to the first 200 on /readyz."""
 
-import argparse
 import statistics
 import time
 from collections.abc import Sequence
@@ -8,8 +7,8 @@ from collections.abc import Sequence
 import orjson
 
 from bench.floor_app import BODY_ENV
-from bench.report import OUT_DIR, Section, Table, Target, fmt, render_section
-from bench.servers import APP_FACTORY, FLOOR_FACTORY, app_available, exit_on_sigterm, get, start
+from bench.report import OUT_DIR, Section, Table, Target, fmt
+from bench.servers import APP_FACTORY, FLOOR_FACTORY, app_available, get, section_main, start
 
 
 def time_to_ready(factory: str, name: str, env: dict[str, str]) -> tuple[float, bytes]:
@@ -100,12 +99,13 @@ def run_quick(command: str = "python -m bench.startup --quick") -> Section:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="two runs, for a smoke run")
-    args = parser.parse_args(argv)
-    exit_on_sigterm()
-    print(render_section(run_quick() if args.quick else run_full()))
-    return 0
+    return section_main(
+        argv,
+        description=__doc__,
+        quick_help="two runs, for a smoke run",
+        run_full=run_full,
+        run_quick=run_quick,
+    )
 
 
 if __name__ == "__main__":
