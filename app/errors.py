@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from geo.errors import InvalidQuery
+from geo.core.errors import InvalidQuery
 
 log = logging.getLogger("xunqin.errors")
 

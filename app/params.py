@@ -13,8 +13,8 @@ from typing import Any
 
 from app.errors import describe_value
 from app.settings import Settings
-from geo.crs import Crs
-from geo.errors import InvalidQuery
+from geo.core.crs import Crs
+from geo.core.errors import InvalidQuery
 
 
 @dataclass(frozen=True)

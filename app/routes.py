@@ -23,12 +23,12 @@ from app.models import (
 from app.params import COORD_DESCRIPTION, NearestParamRules, NearestParams
 from app.served import ServedDataset
 from app.settings import Settings
-from geo.crs import Crs, from_wgs84, to_wgs84
-from geo.errors import InvalidQuery
+from geo.core.crs import Crs, from_wgs84, to_wgs84
+from geo.core.errors import InvalidQuery
 from geo.geocode.base import Placement
 
 MAX_LIST_LIMIT = 200
-# A name must hold a character that is not blank (see geo.catalogue.BLANK_CHARACTERS).
+# A name must hold a character that is not blank (see geo.query.catalogue.BLANK_CHARACTERS).
 NOT_BLANK = r"[^ \t\n\r\f\v\u3000]"
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

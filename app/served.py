@@ -16,12 +16,12 @@ import orjson
 
 from app import metrics
 from app.models import DatasetInfo
-from geo.catalogue import Catalogue, regions
-from geo.crs import Crs, from_wgs84
+from geo.core.crs import Crs, from_wgs84
+from geo.core.errors import DatasetError
+from geo.core.phones import split_phones
 from geo.dataset import Dataset, load_version, read_current_version
-from geo.errors import DatasetError
-from geo.navigation import navigation_links
-from geo.phones import split_phones
+from geo.query.catalogue import Catalogue, regions
+from geo.query.navigation import navigation_links
 
 log = logging.getLogger("xunqin.dataset")
 

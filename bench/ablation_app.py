@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from app.main import create_app as create_service
-from geo.index import Neighbours, PointIndex
+from geo.query.index import Neighbours, PointIndex
 
 
 def create_app() -> FastAPI:

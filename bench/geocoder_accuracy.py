@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from bench.report import machine_description
-from geo.divisions import (
+from geo.core.divisions import (
     COUNTY,
     DEFAULT_DIVISIONS_PATH,
     Division,

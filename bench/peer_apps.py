@@ -22,9 +22,9 @@ from app.routes import param_rules
 from app.served import ServedDataset, serve
 from app.settings import Settings
 from bench import peers
-from geo.crs import Crs, to_wgs84
+from geo.core.crs import Crs, to_wgs84
+from geo.core.errors import InvalidQuery
 from geo.dataset import load_current
-from geo.errors import InvalidQuery
 
 PG_SOCKET_ENV = "BENCH_PG_SOCKET_DIR"
 PG_PORT_ENV = "BENCH_PG_PORT"

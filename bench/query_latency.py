@@ -12,14 +12,14 @@ from scipy.spatial import cKDTree
 
 from bench.report import Section, Table, Target, fmt, percentile_us
 from bench.servers import section_main
-from geo.geodesy import ecef_m, ecef_point_m, geodesic_distances_m
-from geo.index import _BOUND_SLACK_M, _EXTRA_CANDIDATES, PointIndex
-from geo.reference import brute_force_nearest
+from geo.core.geodesy import ecef_m, ecef_point_m, geodesic_distances_m
+from geo.query.index import _BOUND_SLACK_M, _EXTRA_CANDIDATES, PointIndex
+from geo.query.reference import brute_force_nearest
 
 K = 10
 SEED = 20220701
 QUERY_SEED = SEED + 1
-# The stopping rule's constants come from geo/index.py, so the two exact paths differ only
+# The stopping rule's constants come from geo/query/index.py, so the two exact paths differ only
 # in the tree they walk.
 
 INDEX = "PointIndex.nearest (R-tree + re-rank)"

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bench.report import Section, Table, Target
-from geo.crs import wgs84_to_gcj02
+from geo.core.crs import wgs84_to_gcj02
 from geo.geocode.offline import OfflineGeocoder
 
 REPO = Path(__file__).resolve().parent.parent

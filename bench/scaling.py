@@ -25,7 +25,7 @@ from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank, china_like_point
 from bench.report import OUT_DIR, ROOT, Section, Table, fmt, render_section
 from bench.servers import APP_FACTORY, exit_on_sigterm, get, start
 from geo.dataset import make_feature, publish_dataset
-from geo.index import PointIndex
+from geo.query.index import PointIndex
 
 K = 10
 POINT_INDEX = "PointIndex"

@@ -22,9 +22,9 @@ from bench.plots import line_plot
 from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank, china_like_points
 from bench.report import OUT_DIR, ROOT, Section, Table, Target, fmt, percentile_us
 from bench.servers import section_main
-from geo.geodesy import FloatArray, geodesic_distances_m
-from geo.index import IntArray, Neighbours, PointIndex
-from geo.reference import brute_force_nearest
+from geo.core.geodesy import FloatArray, geodesic_distances_m
+from geo.query.index import IntArray, Neighbours, PointIndex
+from geo.query.reference import brute_force_nearest
 
 K = 10
 INDEX = "PointIndex (this project)"

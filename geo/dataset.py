@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from geo.errors import DatasetError, PublishError
-from geo.geodesy import FloatArray
+from geo.core.errors import DatasetError, PublishError
+from geo.core.geodesy import FloatArray
 
 FORMAT = "xunqin-dataset/1"
 GEOJSON_NAME = "points.geojson"

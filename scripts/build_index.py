@@ -33,16 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as `python scripts/build_index.py` from anywhere
     sys.path.insert(0, str(REPO))
 
-from geo.boundaries import DivisionBoundaries  # noqa: E402
-from geo.build import (  # noqa: E402
-    BuildResult,
-    GeocoderStopped,
-    Pipeline,
-    diff_against,
-    loss_share,
-    place_records,
-    report_json,
-)
+from geo.core.boundaries import DivisionBoundaries  # noqa: E402
+from geo.core.errors import DatasetError, GeoError, PublishError, SourceError  # noqa: E402
 from geo.dataset import (  # noqa: E402
     Dataset,
     load_current,
@@ -56,14 +48,22 @@ from geo.dataset import (  # noqa: E402
     remove_leftovers,
     serialise_feature_collection,
 )
-from geo.diff import DatasetDiff  # noqa: E402
-from geo.errors import DatasetError, GeoError, PublishError, SourceError  # noqa: E402
 from geo.geocode.base import Placer  # noqa: E402
-from geo.geocode.cache import CachedPlacer, GeocodeCache  # noqa: E402
 from geo.geocode.offline import OfflineGeocoder  # noqa: E402
 from geo.geocode.online import PROVIDERS, make_placer  # noqa: E402
-from geo.geocode.overrides import Overrides, load_overrides  # noqa: E402
-from geo.ingest import read_source  # noqa: E402
+from geo.pipeline.cache import CachedPlacer, GeocodeCache  # noqa: E402
+from geo.pipeline.diff import DatasetDiff  # noqa: E402
+from geo.pipeline.ingest import read_source  # noqa: E402
+from geo.pipeline.overrides import Overrides, load_overrides  # noqa: E402
+from geo.pipeline.place import (  # noqa: E402
+    BuildResult,
+    GeocoderStopped,
+    Pipeline,
+    diff_against,
+    loss_share,
+    place_records,
+    report_json,
+)
 
 DEFAULT_DATA_DIR = REPO / "data"
 GEOCODERS = ("offline", *PROVIDERS)

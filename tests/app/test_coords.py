@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from app.models import NearestResponse, PointListResponse, PointResponse
-from geo.crs import Crs, from_wgs84
+from geo.core.crs import Crs, from_wgs84
 from geo.dataset import load_current
 from tests.support import REPO_DATA_DIR
 

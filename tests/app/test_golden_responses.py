@@ -80,9 +80,7 @@ REQUESTS: list[tuple[str, str, Any]] = [
 
 
 def _capture() -> list[dict[str, Any]]:
-    app = create_app(
-        Settings(data_dir=REPO_DATA_DIR, admin_token=ADMIN_TOKEN, reload_interval_s=0)
-    )
+    app = create_app(Settings(data_dir=REPO_DATA_DIR, admin_token=ADMIN_TOKEN, reload_interval_s=0))
     captured = []
     with live_server(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         wait_until_ready(url)

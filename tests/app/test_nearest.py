@@ -5,7 +5,7 @@ import pytest
 
 from app.models import NearestResponse
 from geo.dataset import load_current
-from geo.reference import brute_force_nearest
+from geo.query.reference import brute_force_nearest
 from tests.support import REPO_DATA_DIR
 
 

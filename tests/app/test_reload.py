@@ -16,7 +16,7 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from geo.dataset import CURRENT_NAME, GEOJSON_NAME, published_dir
-from geo.reference import brute_force_nearest
+from geo.query.reference import brute_force_nearest
 from tests.support import free_port, live_server, publish_points, wait_until_ready
 
 POINTS = 300

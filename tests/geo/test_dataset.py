@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.core.errors import DatasetError, PublishError
 from geo.dataset import (
     CURRENT_NAME,
     GEOJSON_NAME,
@@ -17,7 +18,6 @@ from geo.dataset import (
     published_dir,
     read_current_version,
 )
-from geo.errors import DatasetError, PublishError
 from tests.support import point_properties, publish_points
 
 

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from openpyxl.styles import Alignment
 
-from geo.crs import wgs84_to_gcj02
+from geo.core.crs import wgs84_to_gcj02
 from geo.dataset import load_current, published_versions, read_current_version
 from tests.support import load_script
 

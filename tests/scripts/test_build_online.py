@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from bench.rebuild_sample import stand_in_amap
+from geo.core.divisions import load_divisions
 from geo.dataset import load_current
-from geo.divisions import load_divisions
 from tests.support import REPO_DATA_DIR, load_script
 
 build_index = load_script("build_index")

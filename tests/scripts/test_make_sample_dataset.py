@@ -9,7 +9,7 @@ import pytest
 from shapely import contains_xy
 from shapely.geometry import shape
 
-from geo.crs import wgs84_to_gcj02
+from geo.core.crs import wgs84_to_gcj02
 from geo.dataset import load_current, make_feature, publish_dataset, read_current_version
 from tests.support import installed, load_script
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from geo.ingest import read_source
+from geo.pipeline.ingest import read_source
 from tests.support import REPO_DATA_DIR, load_script
 
 script = load_script("make_sample_list")

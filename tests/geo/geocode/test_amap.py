@@ -11,7 +11,7 @@ from geopy.exc import (
     GeocoderTimedOut,
 )
 
-from geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from geo.core.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.geocode.amap import Amap
 from geo.geocode.base import GeocodeQuery
 from tests.geo.geocode.conftest import ProviderServer, Reply, Request, placer_for

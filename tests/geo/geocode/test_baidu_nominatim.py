@@ -11,7 +11,7 @@ from geopy.exc import (
     GeocoderTimedOut,
 )
 
-from geo.crs import bd09_to_wgs84, wgs84_to_bd09
+from geo.core.crs import bd09_to_wgs84, wgs84_to_bd09
 from geo.geocode.base import GeocodeQuery
 from geo.geocode.online import GeocoderConfigError, make_placer
 from tests.geo.geocode.conftest import ProviderServer, Reply, Request, placer_for

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from geo.crs import Crs
+from geo.core.crs import Crs
 from geo.geocode.base import GeocodeQuery, Placer, precision_rank
 from geo.geocode.online import (
     PROVIDERS,

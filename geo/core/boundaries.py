@@ -23,13 +23,11 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.crs import MainlandBoundary
-from geo.errors import InvalidQuery
-from geo.geodesy import WGS84_GEOD, FloatArray
+from geo.core.crs import MainlandBoundary
+from geo.core.errors import InvalidQuery
+from geo.core.geodesy import WGS84_GEOD, FloatArray
 
-DEFAULT_COUNTIES_PATH = (
-    Path(__file__).resolve().parent.parent / "data" / "boundaries" / "counties.npz"
-)
+DEFAULT_COUNTIES_PATH = Path(__file__).resolve().parents[2] / "data" / "boundaries" / "counties.npz"
 FORMAT = "xunqin-locator county boundaries 1"
 # Visvalingam-Whyatt tolerance (about the square root of the area of a removed triangle).
 # At 0.001 deg the file stays under 5 MB; the worst boundary moved by 630 m (median 90 m,

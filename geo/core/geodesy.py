@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
 
-from geo.errors import InvalidQuery
+from geo.core.errors import InvalidQuery
 
 WGS84_A_M = 6378137.0
 WGS84_F = 1 / 298.257223563

@@ -5,7 +5,7 @@ from geopy.exc import GeocoderServiceError
 from geopy.location import Location
 
 from bench.geocoder_accuracy import TARGETS, offline_locator, read_rows, score
-from geo.divisions import load_divisions
+from geo.core.divisions import load_divisions
 from geo.geocode.base import GeocodeQuery, Placer
 from geo.geocode.offline import OfflineGeocoder
 

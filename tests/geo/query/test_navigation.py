@@ -4,8 +4,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from geo.crs import Crs, from_wgs84
-from geo.navigation import navigation_links
+from geo.core.crs import Crs, from_wgs84
+from geo.query.navigation import navigation_links
 
 CHANGCHUN = (125.3235, 43.8171)
 HONG_KONG = (114.1694, 22.3193)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.core.errors import InvalidQuery
 from geo.dataset import Dataset
-from geo.errors import InvalidQuery
-from geo.index import IntArray, PointIndex
+from geo.query.index import IntArray, PointIndex
 
 _ADCODE_RE = re.compile(r"^\d{2,6}$")
 

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.styles import PatternFill
 
-from geo.errors import GeoError, SourceError
-from geo.ingest import (
+from geo.core.errors import GeoError, SourceError
+from geo.pipeline.ingest import (
     PHONE_TEXT_SEPARATOR,
     IngestResult,
     Reason,

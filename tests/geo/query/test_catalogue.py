@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.catalogue import Catalogue
+from geo.core.errors import InvalidQuery
 from geo.dataset import load_current, make_feature, publish_dataset
-from geo.errors import InvalidQuery
+from geo.query.catalogue import Catalogue
 from tests.support import point_properties
 
 

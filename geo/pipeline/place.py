@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from geo.boundaries import DivisionBoundaries
-from geo.boundaries import Status as BoundaryStatus
-from geo.crs import in_mainland
+from geo.core.boundaries import DivisionBoundaries
+from geo.core.boundaries import Status as BoundaryStatus
+from geo.core.crs import in_mainland
+from geo.core.divisions import COUNTY, Divisions
 from geo.dataset import Dataset, make_feature
-from geo.diff import DatasetDiff, PointState, diff_points
-from geo.divisions import COUNTY, Divisions
 from geo.geocode.base import GeocodeQuery, Placement, Placer, precision_rank
 from geo.geocode.offline import OfflineGeocoder
-from geo.geocode.overrides import OverrideProblem, Overrides
-from geo.ingest import IngestResult, Reason, RowIssue, SourceRecord, point_id
+from geo.pipeline.diff import DatasetDiff, PointState, diff_points
+from geo.pipeline.ingest import IngestResult, Reason, RowIssue, SourceRecord, point_id
+from geo.pipeline.overrides import OverrideProblem, Overrides
 
 FlagPolicy = Literal["warn", "hold"]
 RowStatus = Literal["published", "flagged", "held", "rejected", "duplicate", "blank", "skipped"]

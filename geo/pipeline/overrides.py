@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo.crs import Crs, MainlandBoundary, in_mainland, to_wgs84
+from geo.core.crs import Crs, MainlandBoundary, in_mainland, to_wgs84
 from geo.geocode.base import GeocodeQuery, Placement
-from geo.geocode.cache import normalise_text
+from geo.pipeline.cache import normalise_text
 
 COLUMNS = ("id", "address", "lon", "lat", "crs", "note")
 REQUIRED_COLUMNS = ("lon", "lat", "crs")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from geo.phones import split_phones
+from geo.core.phones import split_phones
 
 # Placeholder numbers only (runs of zeros and repeated digits), never a real person's.
 CASES = [

@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 import orjson
 
-from geo.errors import DatasetError
+from geo.core.errors import DatasetError
 
 DEFAULT_DIVISIONS_PATH = (
-    Path(__file__).resolve().parent.parent / "data" / "divisions" / "divisions.json"
+    Path(__file__).resolve().parents[2] / "data" / "divisions" / "divisions.json"
 )
 SUPPORTED_FORMAT = 1
 PROVINCE, CITY, COUNTY = 1, 2, 3

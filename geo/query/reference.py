@@ -3,8 +3,8 @@
 import numpy as np
 import numpy.typing as npt
 
-from geo.geodesy import geodesic_distances_m
-from geo.index import Neighbours
+from geo.core.geodesy import geodesic_distances_m
+from geo.query.index import Neighbours
 
 
 def brute_force_nearest(

@@ -12,7 +12,7 @@ import pytest
 from geopy.exc import GeocoderQuotaExceeded
 
 from geo.geocode.base import GeocodeQuery, Placement
-from geo.geocode.cache import SCHEMA_VERSION, CachedPlacer, CacheError, GeocodeCache
+from geo.pipeline.cache import SCHEMA_VERSION, CachedPlacer, CacheError, GeocodeCache
 from tests.geo.geocode.conftest import ProviderServer, Reply, Request, placer_for
 
 REPO = Path(__file__).resolve().parents[3]
@@ -110,7 +110,7 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from geo.geocode.base import Placement
-from geo.geocode.cache import GeocodeCache
+from geo.pipeline.cache import GeocodeCache
 
 cache = GeocodeCache(sys.argv[1])
 number = 0

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.crs import (
+from geo.core.crs import (
     DEFAULT_MAINLAND_PATH,
     Crs,
     MainlandBoundary,
@@ -19,7 +19,7 @@ from geo.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from geo.geodesy import WGS84_GEOD
+from geo.core.geodesy import WGS84_GEOD
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "published" / "sample-20251231" / "points.geojson"

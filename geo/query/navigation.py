@@ -11,7 +11,7 @@ from urllib.parse import quote
 import numpy as np
 import numpy.typing as npt
 
-from geo.crs import Crs, from_wgs84
+from geo.core.crs import Crs, from_wgs84
 
 APP_NAME = "xunqin-locator"
 # Baidu's URI API asks callers to identify themselves as webapp.<company>.<app>.

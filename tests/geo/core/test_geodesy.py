@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from geo.geodesy import WGS84_GEOD, ecef_m, ecef_point_m, geodesic_distances_m
+from geo.core.geodesy import WGS84_GEOD, ecef_m, ecef_point_m, geodesic_distances_m
 
 
 def test_fast_geodesic_path_equals_public_geod_inv():

@@ -1,4 +1,4 @@
-"""geo.boundaries: the shipped county boundaries and the placement validator."""
+"""geo.core.boundaries: the shipped county boundaries and the placement validator."""
 
 import dataclasses
 import math
@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.boundaries import DEFAULT_TOLERANCE_M, DivisionBoundaries, Status, shipped_boundaries
+from geo.core.boundaries import DEFAULT_TOLERANCE_M, DivisionBoundaries, Status, shipped_boundaries
+from geo.core.errors import InvalidQuery
+from geo.core.geodesy import WGS84_GEOD
 from geo.dataset import load_current
-from geo.errors import InvalidQuery
-from geo.geodesy import WGS84_GEOD
 from tests.support import REPO_DATA_DIR
 
 

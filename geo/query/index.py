@@ -16,8 +16,8 @@ import numpy.typing as npt
 from rtree import core as rtree_core
 from rtree import index as rtree_index
 
-from geo.errors import InvalidQuery
-from geo.geodesy import FloatArray, check_lon_lat, ecef_m, ecef_point_m, geodesic_distances_m
+from geo.core.errors import InvalidQuery
+from geo.core.geodesy import FloatArray, check_lon_lat, ecef_m, ecef_point_m, geodesic_distances_m
 
 IntArray = npt.NDArray[np.int64]
 

@@ -3,9 +3,9 @@
 import math
 from pathlib import Path
 
-from geo.crs import Crs, wgs84_to_bd09, wgs84_to_gcj02
+from geo.core.crs import Crs, wgs84_to_bd09, wgs84_to_gcj02
 from geo.geocode.base import GeocodeQuery
-from geo.geocode.overrides import load_overrides
+from geo.pipeline.overrides import load_overrides
 
 REPO_OVERRIDES = Path(__file__).resolve().parents[3] / "data" / "overrides.csv"
 WGS_LON, WGS_LAT = 125.3235, 43.8171  # 长春市

@@ -1,11 +1,11 @@
-"""geo.divisions: the compact 2025 division table and its lookups."""
+"""geo.core.divisions: the compact 2025 division table and its lookups."""
 
 from typing import Any
 
 import orjson
 import pytest
 
-from geo.divisions import (
+from geo.core.divisions import (
     CITY,
     COUNTY,
     DEFAULT_DIVISIONS_PATH,
@@ -13,7 +13,7 @@ from geo.divisions import (
     load_divisions,
     parse_divisions,
 )
-from geo.errors import DatasetError
+from geo.core.errors import DatasetError
 from tests.support import REPO_DATA_DIR
 
 

@@ -23,12 +23,12 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import shape
 
-from geo.geodesy import FloatArray
+from geo.core.geodesy import FloatArray
 
 BoolArray = npt.NDArray[np.bool_]
 
 DEFAULT_MAINLAND_PATH = (
-    Path(__file__).resolve().parent.parent / "data" / "boundaries" / "mainland.geojson"
+    Path(__file__).resolve().parents[2] / "data" / "boundaries" / "mainland.geojson"
 )
 
 

@@ -38,8 +38,8 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geo.errors import SourceError
-from geo.phones import normalise_text, split_phones
+from geo.core.errors import SourceError
+from geo.core.phones import normalise_text, split_phones
 
 CSV_DELIMITERS = (",", "\t", ";", "|")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geo.core.errors import InvalidQuery
 from geo.dataset import load_current
-from geo.errors import InvalidQuery
-from geo.index import Neighbours, PointIndex
-from geo.reference import brute_force_nearest
+from geo.query.index import Neighbours, PointIndex
+from geo.query.reference import brute_force_nearest
 from tests.support import REPO_DATA_DIR
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.geocode.base import GeocodeQuery, Placement, Placer
 
 SCHEMA_VERSION = 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.geodesy import WGS84_GEOD
+from geo.core.geodesy import WGS84_GEOD
 
 MOVED_M = 500.0  # a point that moved further than this is listed as moved
 

@@ -1,0 +1,1 @@
+"""Shared by both sides: coordinate systems, geodesy, divisions, boundaries, phones, errors."""
