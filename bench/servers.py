@@ -106,14 +106,17 @@ class Server:
                 pass
 
 
-def start(factory: str, *, name: str, env: Mapping[str, str] | None = None) -> Server:
+def start(
+    factory: str, *, name: str, env: Mapping[str, str] | None = None, cwd: Path = ROOT
+) -> Server:
+    """Launch uvicorn serving `factory`; `cwd` is the checkout whose app/ and geo/ it imports."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = OUT_DIR / f"server-{name}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             uvicorn_command(factory, port),
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -125,10 +128,15 @@ def start(factory: str, *, name: str, env: Mapping[str, str] | None = None) -> S
 
 @contextmanager
 def serving(
-    factory: str, *, name: str, env: Mapping[str, str] | None = None, ready_path: str = "/readyz"
+    factory: str,
+    *,
+    name: str,
+    env: Mapping[str, str] | None = None,
+    ready_path: str = "/readyz",
+    cwd: Path = ROOT,
 ) -> Iterator[Server]:
     """A started, ready server that is stopped however the block exits."""
-    server = start(factory, name=name, env=env)
+    server = start(factory, name=name, env=env, cwd=cwd)
     try:
         server.wait_ready(ready_path, timeout_s=60)
         yield server
@@ -151,18 +159,14 @@ def app_available() -> str | None:
     return None
 
 
-def section_main(
-    argv: Sequence[str] | None,
-    *,
-    description: str | None,
-    quick_help: str,
-    run_full: Callable[[], Section],
-    run_quick: Callable[[], Section],
-) -> int:
-    """`python -m bench.<module> [--quick]`: run one section and print it as markdown."""
-    parser = argparse.ArgumentParser(description=description)
+def section_main(argv: Sequence[str] | None, module_name: str, *, quick_help: str) -> int:
+    """`python -m bench.<module> [--quick]`: run the module's `run_full` or `run_quick` section
+    and print it as markdown (every section module offers both, for bench/run_all.py too)."""
+    module = sys.modules[module_name]
+    parser = argparse.ArgumentParser(description=module.__doc__)
     parser.add_argument("--quick", action="store_true", help=quick_help)
     args = parser.parse_args(argv)
     exit_on_sigterm()  # servers a section started are stopped on Ctrl-C / SIGTERM too
-    print(render_section(run_quick() if args.quick else run_full()))
+    run: Callable[[], Section] = module.run_quick if args.quick else module.run_full
+    print(render_section(run()))
     return 0

@@ -99,13 +99,7 @@ def run_quick(command: str = "python -m bench.startup --quick") -> Section:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return section_main(
-        argv,
-        description=__doc__,
-        quick_help="two runs, for a smoke run",
-        run_full=run_full,
-        run_quick=run_quick,
-    )
+    return section_main(argv, __name__, quick_help="two runs, for a smoke run")
 
 
 if __name__ == "__main__":

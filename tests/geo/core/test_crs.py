@@ -21,7 +21,7 @@ from geo.core.crs import (
 )
 from geo.core.geodesy import WGS84_GEOD
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "data" / "published" / "sample-20251231" / "points.geojson"
 OFFSET = (Crs.GCJ02, Crs.BD09)
 FORWARD = {Crs.GCJ02: wgs84_to_gcj02, Crs.BD09: wgs84_to_bd09}
