@@ -18,10 +18,11 @@ import secrets
 import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, get_args, get_origin
 
 import numpy as np
 import orjson
@@ -37,21 +38,56 @@ PUBLISHED_DIR = "published"
 COORDINATE_DECIMALS = 7  # ~1 cm; more would claim a precision no source has
 
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_UNCHECKED = ("format", "crs")  # manifest fields _read_manifest does not type-check
+
+
+@dataclass(frozen=True)
+class PointRecord:
+    """A published point's properties: the one declaration of their names, types and order."""
+
+    id: str
+    name: str
+    address: str
+    province: str
+    city: str | None
+    district: str | None
+    adcode: str | None
+    contact: str | None
+    phones: tuple[str, ...]  # one number per entry
+    phone_text: str  # the phone cell exactly as published
+    precision: str  # how precisely the location is known: exact, street, county, city, ...
+    source_row: int  # row number in the source list, for tracing every record back
+    # Written by the build pipeline; lists made otherwise (samples, tests) may lack them.
+    note: str | None = None
+    geocoder: str | None = None
+    resolved: str | None = None
+    warnings: tuple[str, ...] = ()
+    sheet: str | None = None  # only written when the source has sheets
+
+    def to_properties(self) -> dict[str, Any]:
+        """The GeoJSON properties object, keys in declaration order (tuples as lists)."""
+        props = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+        if self.sheet is None:
+            del props["sheet"]
+        return props
+
+    @classmethod
+    def from_properties(cls, props: Mapping[str, Any]) -> "PointRecord":
+        """The record of validated properties (unknown keys ignored, absent ones default)."""
+        values = {f.name: props[f.name] for f in fields(cls) if f.name in props}
+        values.update({n: tuple(values[n]) for n in ("phones", "warnings") if n in values})
+        return cls(**values)
+
+
+def _json_types(annotation: Any) -> tuple[type, ...]:
+    """The JSON value types a field's annotation admits: `str | None` -> (str, NoneType)."""
+    members = get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    return tuple(list if get_origin(member) is tuple else member for member in members)
+
 
 # Property name -> allowed JSON types. Every feature carries all of them.
 PROPERTY_TYPES: Mapping[str, tuple[type, ...]] = {
-    "id": (str,),
-    "name": (str,),
-    "address": (str,),
-    "province": (str,),
-    "city": (str, type(None)),
-    "district": (str, type(None)),
-    "adcode": (str, type(None)),
-    "contact": (str, type(None)),
-    "phones": (list,),
-    "phone_text": (str,),  # the phone cell exactly as published
-    "precision": (str,),  # how precisely the location is known: exact, street, county, city, ...
-    "source_row": (int,),  # row number in the source list, for tracing every record back
+    f.name: _json_types(f.type) for f in fields(PointRecord) if f.default is MISSING
 }
 
 
@@ -86,6 +122,10 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def records(self) -> tuple[PointRecord, ...]:
+        """Every point's properties as a `PointRecord`, in order."""
+        return tuple(PointRecord.from_properties(props) for props in self.properties)
 
 
 def published_dir(data_dir: Path) -> Path:
@@ -312,18 +352,9 @@ def _read_manifest(path: Path) -> Manifest:
         manifest = Manifest(**document)
     except TypeError as exc:
         raise DatasetError(f"{path}: unexpected manifest fields ({exc})") from None
-    expected = {
-        "version": str,
-        "points": int,
-        "sha256": str,
-        "built_at": str,
-        "source": str,
-        "sample": bool,
-        "builder": str,
-        "notes": str,
-    }
-    for name, kind in expected.items():
-        if not isinstance(getattr(manifest, name), kind):
+    # Every field has a plain type; format is checked above, crs has never been checked.
+    for name, kind in ((f.name, f.type) for f in fields(Manifest) if f.name not in _UNCHECKED):
+        if isinstance(kind, type) and not isinstance(getattr(manifest, name), kind):
             raise DatasetError(f"{path}: manifest field {name!r} must be {kind.__name__}")
     return manifest
 
@@ -366,35 +397,3 @@ def published_versions(data_dir: Path) -> list[Manifest]:
         except DatasetError:
             continue  # not a version (or a broken one): never served, never counted
     return sorted(manifests, key=lambda manifest: (manifest.built_at, manifest.version))
-
-
-def prune_versions(data_dir: Path, *, keep: int) -> list[str]:
-    """Delete all but the newest `keep` versions, never the one CURRENT names; return the
-    deleted names. Leftover staging directories of interrupted publishes go too."""
-    if keep < 1:
-        raise PublishError(f"keep must be at least 1, got {keep}")
-    root = published_dir(data_dir)
-    current = read_current_version(data_dir)
-    deleted = []
-    for manifest in published_versions(data_dir)[:-keep]:
-        if manifest.version == current:
-            continue
-        # Renamed aside first, so an interrupted delete never leaves a half version in place.
-        doomed = root / f".deleting-{manifest.version}-{secrets.token_hex(4)}"
-        os.rename(root / manifest.version, doomed)
-        shutil.rmtree(doomed, ignore_errors=True)
-        deleted.append(manifest.version)
-    remove_leftovers(data_dir)
-    return deleted
-
-
-def remove_leftovers(data_dir: Path) -> None:
-    """Delete what interrupted publishes and prunes leave behind (never served, never listed).
-
-    Only safe while no other build runs: scripts/build_index.py holds its lock.
-    """
-    root = published_dir(data_dir)
-    for leftover in [*root.glob(".staging-*"), *root.glob(".deleting-*")]:
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in root.glob(f".{CURRENT_NAME}.*"):
-        leftover.unlink(missing_ok=True)

@@ -16,11 +16,10 @@ up by themselves (they watch published/CURRENT). Exit status: 0 done (or nothing
 import argparse
 import contextlib
 import fcntl
-import hashlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,43 +28,31 @@ from urllib.parse import urlsplit
 import orjson
 from tqdm import tqdm
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run as `python scripts/build_index.py` from anywhere
-    sys.path.insert(0, str(REPO))
-
-from geo.core.boundaries import DivisionBoundaries  # noqa: E402
-from geo.core.errors import DatasetError, GeoError, PublishError, SourceError  # noqa: E402
-from geo.dataset import (  # noqa: E402
+from geo.core.boundaries import DivisionBoundaries
+from geo.core.errors import DatasetError, GeocoderStopped, GeoError, PublishError, SourceError
+from geo.dataset import (
     Dataset,
     load_current,
     load_version,
     point_current_at,
-    prune_versions,
     publish_dataset,
     published_dir,
     published_versions,
     read_current_version,
-    remove_leftovers,
-    serialise_feature_collection,
 )
-from geo.geocode.base import Placer  # noqa: E402
-from geo.geocode.offline import OfflineGeocoder  # noqa: E402
-from geo.geocode.online import PROVIDERS, make_placer  # noqa: E402
-from geo.pipeline.cache import CachedPlacer, GeocodeCache  # noqa: E402
-from geo.pipeline.diff import DatasetDiff  # noqa: E402
-from geo.pipeline.ingest import read_source  # noqa: E402
-from geo.pipeline.overrides import Overrides, load_overrides  # noqa: E402
-from geo.pipeline.place import (  # noqa: E402
-    BuildResult,
-    GeocoderStopped,
-    Pipeline,
-    diff_against,
-    loss_share,
-    place_records,
-    report_json,
-)
+from geo.geocode.base import Placer
+from geo.geocode.offline import OfflineGeocoder
+from geo.geocode.registry import PROVIDERS, make_placer
+from geo.pipeline.cache import CachedPlacer, GeocodeCache
+from geo.pipeline.diff import dataset_points, diff_points, feature_points
+from geo.pipeline.ingest import IngestResult, SourceRecord, read_source
+from geo.pipeline.overrides import Overrides, load_overrides
+from geo.pipeline.place import BuildResult, Pipeline, place_records
+from geo.pipeline.policy import DEFAULT_MAX_LOSS, judge
+from geo.pipeline.report import diff_lines, report_json, summary_lines
+from geo.pipeline.versions import prune_versions, remove_leftovers
 
-DEFAULT_DATA_DIR = REPO / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GEOCODERS = ("offline", *PROVIDERS)
 EXIT_REFUSED, EXIT_INPUT, EXIT_GEOCODER, EXIT_PUBLISH = 1, 2, 3, 4
 
@@ -118,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-loss",
         type=float,
-        default=0.10,
+        default=DEFAULT_MAX_LOSS,
         help="refuse a version losing more than this share of points (0.10)",
     )
     parser.add_argument(
@@ -173,37 +160,80 @@ def _build_lock(data_dir: Path) -> Iterator[None]:
 
 
 def _build(args: argparse.Namespace, out: TextIO) -> int:
+    """Read, place, diff, judge, report; publish when the policy allows."""
     started = time.perf_counter()
-    data_dir: Path = args.data_dir
     try:
         ingest = read_source(args.source)
     except (SourceError, OSError) as exc:
         print(f"error: cannot read {args.source}: {exc}", file=out)
         return EXIT_INPUT
-    source_digest = hashlib.sha256(args.source.read_bytes()).hexdigest()
+    source_digest = ingest.sha256
+    try:
+        provider = _provider(args)
+    except GeoError as exc:
+        print(f"error: {exc}", file=out)
+        return EXIT_INPUT
+    result = _place(ingest, _pipeline(args, provider), args, out)
+    if result is None:
+        return EXIT_GEOCODER
 
-    overrides_path = args.overrides or data_dir / "overrides.csv"
+    current = _current_or_none(args.data_dir, out)
+    result.diff = diff_points(dataset_points(current), feature_points(result.features))
+    version = args.version or _version_name(source_digest)
+    verdict = judge(
+        current,
+        result.features,
+        result.diff,
+        max_loss=args.max_loss,
+        force=args.force,
+        dry_run=args.dry_run,
+    )
+    extra = {
+        "version": version,
+        "source": str(args.source),
+        "source_sha256": source_digest,
+        "dry_run": args.dry_run,
+        "current_version": current.manifest.version if current else None,
+        "decision": verdict.decision,
+        "decision_message": verdict.message,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    report_path = _write_report(args.data_dir, version, report_json(result, extra), args.report)
+    _print(summary_lines(result), out)
+    _print(diff_lines(result.diff, current.manifest.version if current else None, version), out)
+    print(f"report: {report_path}", file=out)
+    print(verdict.message, file=out)
+    if verdict.decision == "refuse":
+        return EXIT_REFUSED
+    if verdict.decision == "unchanged" or args.dry_run:
+        return 0
+    return _publish(args, result, version, source_digest, out)
+
+
+def _provider(args: argparse.Namespace) -> Placer | None:
+    """The online geocoder the options name; None for offline."""
+    if args.geocoder == "offline":
+        return None
+    url = urlsplit(args.provider_url) if args.provider_url else None
+    return make_placer(
+        args.geocoder,
+        scheme=url.scheme if url else None,
+        domain=url.netloc if url else None,
+        min_delay_seconds=args.min_delay,
+    )
+
+
+def _pipeline(args: argparse.Namespace, provider: Placer | None) -> Pipeline:
+    """The pieces the options choose: geocoder (behind the cache), overrides, flag policy."""
+    overrides_path = args.overrides or args.data_dir / "overrides.csv"
     loaded = load_overrides(overrides_path) if overrides_path.exists() else None
     offline = OfflineGeocoder()
-    cache = None
     placer: Placer = offline
-    if args.geocoder != "offline":
-        try:
-            url = urlsplit(args.provider_url) if args.provider_url else None
-            provider = make_placer(
-                args.geocoder,
-                scheme=url.scheme if url else None,
-                domain=url.netloc if url else None,
-                min_delay_seconds=args.min_delay,
-            )
-        except GeoError as exc:
-            print(f"error: {exc}", file=out)
-            return EXIT_INPUT
-        cache_path: Path = args.cache or data_dir / "cache" / "geocode.sqlite"
+    if provider is not None:
+        cache_path: Path = args.cache or args.data_dir / "cache" / "geocode.sqlite"
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache = GeocodeCache(cache_path)
-        placer = cached = CachedPlacer(provider, cache)
-    pipeline = Pipeline(
+        placer = CachedPlacer(provider, GeocodeCache(cache_path))
+    return Pipeline(
         placer=placer,
         offline=offline,
         divisions=offline.divisions,
@@ -214,7 +244,13 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         tolerance_m=args.tolerance_m,
     )
 
-    def progress(records: Any) -> Any:
+
+def _place(
+    ingest: IngestResult, pipeline: Pipeline, args: argparse.Namespace, out: TextIO
+) -> BuildResult | None:
+    """Place every record with a progress bar; None (said why) if the geocoder stopped."""
+
+    def progress(records: Iterable[SourceRecord]) -> Iterable[SourceRecord]:
         return tqdm(
             records,
             desc=f"placing ({args.geocoder})",
@@ -224,6 +260,7 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
             leave=False,
         )
 
+    cached = pipeline.placer if isinstance(pipeline.placer, CachedPlacer) else None
     try:
         result = place_records(ingest, pipeline, progress=progress)
     except GeocoderStopped as exc:
@@ -233,46 +270,25 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
             "command later continues from there.",
             file=out,
         )
-        return EXIT_GEOCODER
+        return None
     finally:
-        if cache is not None:
-            stats = {"hits": cached.hits, "misses": cached.misses, "stored": cache.count()}
-            cache.close()
-    if cache is not None:
+        if cached is not None:
+            stats = {"hits": cached.hits, "misses": cached.misses, "stored": cached.cache.count()}
+            cached.cache.close()
+    if cached is not None:
         result.cache = stats
+    return result
 
-    current = _current_or_none(data_dir, out)
-    result.diff = diff_against(current, result.features)
-    version = args.version or _version_name(source_digest)
-    verdict, message = _judge(current, result, args)
-    report = report_json(
-        result,
-        {
-            "version": version,
-            "source": str(args.source),
-            "source_sha256": source_digest,
-            "dry_run": args.dry_run,
-            "current_version": current.manifest.version if current else None,
-            "decision": verdict,
-            "decision_message": message,
-            "seconds": round(time.perf_counter() - started, 2),
-        },
-    )
-    report_path = _write_report(data_dir, version, report, args.report)
-    _print_summary(result, current, version, out)
-    print(f"report: {report_path}", file=out)
-    print(message, file=out)
-    if verdict == "refuse":
-        return EXIT_REFUSED
-    if verdict == "unchanged" or args.dry_run:
-        return 0
 
+def _publish(
+    args: argparse.Namespace, result: BuildResult, version: str, source_digest: str, out: TextIO
+) -> int:
     notes = f"{len(result.features)} points from {result.rows_read} rows; " + ", ".join(
         f"{k} {v}" for k, v in result.by_precision().items()
     )
     try:
         publish_dataset(
-            data_dir,
+            args.data_dir,
             result.features,
             version=version,
             source=f"{args.source.name} (sha256 {source_digest[:16]})",
@@ -283,39 +299,16 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
     except (PublishError, DatasetError, OSError) as exc:
         print(f"error: publishing failed, the served version is untouched: {exc}", file=out)
         return EXIT_PUBLISH
-    pruned = prune_versions(data_dir, keep=args.keep)
+    pruned = prune_versions(args.data_dir, keep=args.keep)
     print(f"published {version}; published/CURRENT now names it.", file=out)
     if pruned:
         print(f"removed old versions: {', '.join(pruned)}", file=out)
     return 0
 
 
-def _judge(
-    current: Dataset | None, result: BuildResult, args: argparse.Namespace
-) -> tuple[str, str]:
-    """Publish, refuse, or nothing to do — and the sentence that says why."""
-    assert result.diff is not None
-    if not result.features:
-        return "refuse", "refused: no point could be published from this list."
-    if current is not None and _same_points(current, result):
-        return "unchanged", f"nothing changed: {current.manifest.version} stays current."
-    share = loss_share(current, result.diff)
-    if current is not None and current.manifest.sample:
-        share = 0.0  # replacing sample data with a real list is not a loss
-    if share > args.max_loss and not args.force:
-        return "refuse", (
-            f"refused: {len(result.diff.removed)} of {len(current or [])} current points "
-            f"({share:.0%}) would disappear, more than --max-loss {args.max_loss:.0%}; check the "
-            "list, or rerun with --force if this is intended."
-        )
-    if args.dry_run:
-        return "publish", "dry run: nothing was published."
-    return "publish", "publishing."
-
-
-def _same_points(current: Dataset, result: BuildResult) -> bool:
-    raw = serialise_feature_collection(result.features)
-    return hashlib.sha256(raw).hexdigest() == current.manifest.sha256
+def _print(lines: Iterable[str], out: TextIO) -> None:
+    for line in lines:
+        print(line, file=out)
 
 
 def _current_or_none(data_dir: Path, out: TextIO) -> Dataset | None:
@@ -346,55 +339,6 @@ def _write_report(data_dir: Path, version: str, report: dict[str, Any], extra: P
     return path
 
 
-def _print_summary(result: BuildResult, current: Dataset | None, version: str, out: TextIO) -> None:
-    counts = result.counts()
-    print(f"\n{result.rows_read} rows read from the list", file=out)
-    print(
-        f"  published          {counts['published'] + counts['flagged']:>6}"
-        f"  (of which flagged {counts['flagged']})",
-        file=out,
-    )
-    for precision, count in sorted(result.by_precision().items()):
-        print(f"      {precision:<14} {count:>6}", file=out)
-    for status in ("held", "rejected", "duplicate", "blank", "skipped"):
-        print(f"  {status:<18} {counts[status]:>6}", file=out)
-    for reason, count in sorted(result.by_reason().items()):
-        print(f"      {reason:<30} {count:>6}", file=out)
-    for outcome in result.outcomes:
-        if outcome.status in ("flagged", "held", "rejected", "duplicate"):
-            where = f"{outcome.sheet}!" if outcome.sheet else ""
-            print(
-                f"  row {where}{outcome.source_row}: {outcome.status}: {outcome.detail}", file=out
-            )
-    for problem in result.override_problems:
-        print(f"  overrides line {problem['row']}: not applied: {problem['message']}", file=out)
-    if result.cache:
-        print(f"  geocode cache: {result.cache}", file=out)
-    _print_diff(result.diff, current, version, out)
-
-
-def _print_diff(
-    diff: DatasetDiff | None, current: Dataset | None, version: str, out: TextIO
-) -> None:
-    if diff is None:
-        return
-    against = current.manifest.version if current else "nothing (first version)"
-    counts = diff.counts()
-    print(f"\nchanges from {against} to {version}:", file=out)
-    print("  " + ", ".join(f"{name} {count}" for name, count in counts.items()), file=out)
-    for point in diff.added[:20]:
-        print(f"  + {point.name}  {point.address}", file=out)
-    for point in diff.removed[:20]:
-        print(f"  - {point.name}  {point.address}", file=out)
-    for change in diff.moved[:20]:
-        print(f"  ~ {change.new.name} moved {change.moved_m / 1000:.1f} km", file=out)
-    for change in diff.phones_changed[:20]:
-        print(
-            f"  ☎ {change.new.name}: {change.old.phone_text!r} → {change.new.phone_text!r}",
-            file=out,
-        )
-
-
 def _rollback(data_dir: Path, version: str, out: TextIO) -> int:
     try:
         target = load_version(data_dir, version)
@@ -402,13 +346,8 @@ def _rollback(data_dir: Path, version: str, out: TextIO) -> int:
         print(f"error: cannot roll back to {version}: {exc}", file=out)
         return EXIT_INPUT
     current = _current_or_none(data_dir, out)
-    features = [
-        {"geometry": {"coordinates": [lon, lat]}, "properties": props}
-        for lon, lat, props in zip(
-            target.lons.tolist(), target.lats.tolist(), target.properties, strict=True
-        )
-    ]
-    _print_diff(diff_against(current, features), current, version, out)
+    diff = diff_points(dataset_points(current), dataset_points(target))
+    _print(diff_lines(diff, current.manifest.version if current else None, version), out)
     point_current_at(data_dir, version)
     print(f"rolled back: published/CURRENT now names {version}.", file=out)
     return 0

@@ -10,7 +10,6 @@ uses, plus the curated data/divisions/renames.csv. The service reads only the ou
 import argparse
 import csv
 import re
-import sys
 import time
 from collections import defaultdict
 from importlib.metadata import distribution
@@ -19,12 +18,9 @@ from typing import Any
 
 import orjson
 
-# scripts/ is not a package: the seat placement lives in the sample generator next to this file.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_sample_dataset import DIVISIONS, Placed, Sources, _package_file
-
 from geo.core.crs import gcj02_to_wgs84
 from geo.dataset import COORDINATE_DECIMALS
+from scripts.make_sample_dataset import DIVISIONS, Placed, Sources, _package_file
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "divisions"
 DEFAULT_OUTPUT = DATA_DIR / "divisions.json"

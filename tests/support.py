@@ -15,29 +15,28 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from geo.dataset import make_feature, publish_dataset
+from geo.dataset import PointRecord, make_feature, publish_dataset
 
 REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def point_properties(point_id: str, row: int, **overrides: Any) -> dict[str, Any]:
     """Properties of a made-up test point; placeholders only, no real contacts."""
-    props: dict[str, Any] = {
-        "id": point_id,
-        "name": f"测试单位 {point_id}",
-        "address": "测试地址（测试数据）",
-        "province": "吉林省",
-        "city": "长春市",
-        "district": "九台区",
-        "adcode": "220113",
-        "contact": None,
-        "phones": [],
-        "phone_text": "",
-        "precision": "county",
-        "source_row": row,
-    }
-    props.update(overrides)
-    return props
+    record = PointRecord(
+        id=point_id,
+        name=f"测试单位 {point_id}",
+        address="测试地址（测试数据）",
+        province="吉林省",
+        city="长春市",
+        district="九台区",
+        adcode="220113",
+        contact=None,
+        phones=(),
+        phone_text="",
+        precision="county",
+        source_row=row,
+    )
+    return {**record.to_properties(), **overrides}
 
 
 def publish_points(
@@ -108,7 +107,7 @@ def installed(distribution_name: str) -> bool:
 
 
 def load_script(name: str) -> ModuleType:
-    """scripts/ is not a package: load `scripts/<name>.py` itself, as `python scripts/...` would."""
+    """Load `scripts/<name>.py` from its file, as `python scripts/<name>.py` would."""
     path = REPO_DATA_DIR.parent / "scripts" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None

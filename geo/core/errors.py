@@ -1,4 +1,16 @@
-"""Errors raised by the geo library; each also subclasses the builtin that means the same."""
+"""Errors raised on purpose by the geo library, all under one root.
+
+Catch `GeoError` for any of them; those that mean the same as a builtin also subclass it::
+
+    GeoError
+    ├── InvalidQuery (ValueError)         a query argument is out of range or malformed
+    ├── SourceError (ValueError)          a source list cannot be read at all
+    ├── DatasetError                      a published dataset is missing or corrupt
+    ├── PublishError                      a dataset could not be published
+    ├── GeocoderStopped (RuntimeError)    the geocoder cannot go on; nothing is published
+    ├── GeocoderConfigError (ValueError)  in geo.geocode: unknown provider, missing key, ...
+    └── CacheError                        in geo.pipeline.cache: the geocode cache is unusable
+"""
 
 
 class GeoError(Exception):
@@ -27,3 +39,13 @@ class SourceError(GeoError, ValueError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class GeocoderStopped(GeoError, RuntimeError):
+    """The geocoder cannot go on (quota, key, outage): nothing is published; answers so far
+    are in the cache, so a rerun continues where this one stopped."""
+
+    def __init__(self, message: str, *, placed: int, total: int) -> None:
+        super().__init__(message)
+        self.placed = placed
+        self.total = total

@@ -5,8 +5,9 @@ original text is always kept beside it by the caller, so nothing published is lo
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from geo.core.text import fold_width
 
 # Never start inside a longer number. A landline: optional area code (0 + 2–3 digits, maybe
 # in brackets), 7–8 digit local number, optional extension. A mobile: 11 digits from
@@ -36,11 +37,6 @@ class Phone:
     tel: str
 
 
-def normalise_text(text: str) -> str:
-    """NFKC folds full-width digits and punctuation (１３８ → 138, （ → ()."""
-    return unicodedata.normalize("NFKC", text)
-
-
 def split_phones(cell: str) -> list[Phone]:
     """Every phone number found in one published cell, in order, without duplicates.
 
@@ -50,7 +46,7 @@ def split_phones(cell: str) -> list[Phone]:
     Phone(display='010-60000000-123', tel='tel:01060000000,123')
     """
     found: list[Phone] = []
-    for match in _PHONE_RE.finditer(normalise_text(cell)):
+    for match in _PHONE_RE.finditer(fold_width(cell)):
         mobile, area, local, ext = match.group("mobile", "area", "local", "ext")
         if mobile:
             digits = re.sub(r"\D", "", mobile)

@@ -9,7 +9,6 @@ moment leaves every answer it had received in a cache the next run opens as usua
 import json
 import sqlite3
 import threading
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from geo.core.errors import GeoError
+from geo.core.text import lookup_text
 from geo.geocode.base import GeocodeQuery, Placement, Placer
 
 SCHEMA_VERSION = 1
@@ -41,15 +41,6 @@ CREATE TABLE IF NOT EXISTS answers (
 
 class CacheError(GeoError):
     """A cache file cannot be used (a newer schema, or not a cache); the message says which."""
-
-
-def normalise_text(text: str) -> str:
-    """The form addresses are compared and cached in: NFKC, whitespace collapsed to one space.
-
-    >>> normalise_text("  长沙市　岳麓区\\t麓山南路１号 ")
-    '长沙市 岳麓区 麓山南路1号'
-    """
-    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 @dataclass(frozen=True)
@@ -111,7 +102,7 @@ class GeocodeCache:
 
     def lookup(self, provider: str, text: str) -> CachedAnswer | None:
         """The stored answer for this provider and text, or None if it was never asked."""
-        key = normalise_text(text)
+        key = lookup_text(text)
         with self._lock:
             row = self._connection.execute(
                 "SELECT found, lon, lat, precision, source, resolved, adcode, raw"
@@ -138,7 +129,7 @@ class GeocodeCache:
 
     def store(self, provider: str, text: str, placement: Placement | None) -> None:
         """Remember an answer (None: the provider found nothing), committed at once."""
-        key = normalise_text(text)
+        key = lookup_text(text)
         answered_at = datetime.now(UTC).isoformat(timespec="seconds")
         if placement is None:
             values: tuple[Any, ...] = (provider, key, 0, None, None, None, None, None, None, None)

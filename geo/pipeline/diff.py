@@ -14,37 +14,42 @@ from typing import Any
 import numpy as np
 
 from geo.core.geodesy import WGS84_GEOD
+from geo.dataset import Dataset, PointRecord
 
 MOVED_M = 500.0  # a point that moved further than this is listed as moved
 
 
 @dataclass(frozen=True)
 class PointState:
-    """The parts of a published point that a diff compares."""
+    """A published point as a diff compares it: its properties and where it lies."""
 
-    id: str
-    name: str
-    address: str
-    adcode: str | None
+    record: PointRecord
     lon: float
     lat: float
-    phone_text: str
-    phones: tuple[str, ...]
-    precision: str
 
-    @classmethod
-    def from_properties(cls, lon: float, lat: float, props: Mapping[str, Any]) -> "PointState":
-        return cls(
-            id=props["id"],
-            name=props["name"],
-            address=props["address"],
-            adcode=props.get("adcode"),
-            lon=float(lon),
-            lat=float(lat),
-            phone_text=props["phone_text"],
-            phones=tuple(props["phones"]),
-            precision=props["precision"],
+
+def dataset_points(dataset: Dataset | None) -> list[PointState]:
+    """Every point of a loaded dataset, in order; none for no dataset."""
+    if dataset is None:
+        return []
+    return [
+        PointState(record, lon, lat)
+        for record, lon, lat in zip(
+            dataset.records(), dataset.lons.tolist(), dataset.lats.tolist(), strict=True
         )
+    ]
+
+
+def feature_points(features: Sequence[Mapping[str, Any]]) -> list[PointState]:
+    """Every point of GeoJSON features not yet published, in order."""
+    return [
+        PointState(
+            PointRecord.from_properties(f["properties"]),
+            float(f["geometry"]["coordinates"][0]),
+            float(f["geometry"]["coordinates"][1]),
+        )
+        for f in features
+    ]
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,9 @@ class Change:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "old_id": self.old.id,
-            "id": self.new.id,
-            "name": self.new.name,
+            "old_id": self.old.record.id,
+            "id": self.new.record.id,
+            "name": self.new.record.name,
             "moved_m": round(self.moved_m, 1),
             "fields": list(self.fields),
             "old": {field: _shown(self.old, field) for field in self.fields},
@@ -99,8 +104,8 @@ class DatasetDiff:
         return {
             "moved_threshold_m": self.moved_threshold_m,
             "counts": self.counts(),
-            "added": [{"id": p.id, "name": p.name, "address": p.address} for p in self.added],
-            "removed": [{"id": p.id, "name": p.name, "address": p.address} for p in self.removed],
+            "added": [_listed(p) for p in self.added],
+            "removed": [_listed(p) for p in self.removed],
             "moved": [c.to_json() for c in self.moved],
             "phones_changed": [c.to_json() for c in self.phones_changed],
             "other_changes": [
@@ -117,8 +122,12 @@ _COMPARED = ("name", "address", "adcode", "phone_text", "phones", "precision")
 
 
 def _shown(point: PointState, name: str) -> Any:
-    value = getattr(point, name)
+    value = getattr(point.record, name)
     return list(value) if isinstance(value, tuple) else value
+
+
+def _listed(point: PointState) -> dict[str, str]:
+    return {"id": point.record.id, "name": point.record.name, "address": point.record.address}
 
 
 def diff_points(
@@ -126,25 +135,27 @@ def diff_points(
 ) -> DatasetDiff:
     """Compare two versions' points.
 
-    >>> a = PointState("x", "甲县公安局", "甲路1号", "430121", 113.0, 28.0, "", (), "county")
-    >>> b = PointState("y", "甲县公安局", "甲路9号", "430121", 113.01, 28.0, "", (), "county")
-    >>> d = diff_points([a], [b])
+    >>> a = PointRecord("x", "甲县公安局", "甲路1号", "湖南省", None, None, "430121", None, (),
+    ...                 "", "county", 1)
+    >>> from dataclasses import replace
+    >>> b = replace(a, id="y", address="甲路9号")
+    >>> d = diff_points([PointState(a, 113.0, 28.0)], [PointState(b, 113.01, 28.0)])
     >>> d.counts()["moved"], d.changed[0].fields, round(d.changed[0].moved_m)
     (1, ('address',), 984)
     """
-    old_by_id = {p.id: p for p in old}
-    new_by_id = {p.id: p for p in new}
+    old_by_id = {p.record.id: p for p in old}
+    new_by_id = {p.record.id: p for p in new}
     pairs = [(old_by_id[i], new_by_id[i]) for i in new_by_id if i in old_by_id]
-    left_old = [p for p in old if p.id not in new_by_id]
-    left_new = [p for p in new if p.id not in old_by_id]
+    left_old = [p for p in old if p.record.id not in new_by_id]
+    left_new = [p for p in new if p.record.id not in old_by_id]
 
     # Same name in the same division, ids differ: the record was edited, not replaced.
     waiting: dict[tuple[str, str | None], list[PointState]] = defaultdict(list)
     for point in left_old:
-        waiting[(point.name, point.adcode)].append(point)
+        waiting[(point.record.name, point.record.adcode)].append(point)
     added = []
     for point in left_new:
-        candidates = waiting.get((point.name, point.adcode))
+        candidates = waiting.get((point.record.name, point.record.adcode))
         if candidates:
             pairs.append((candidates.pop(0), point))
         else:
@@ -163,12 +174,14 @@ def diff_points(
         )
         distances = np.atleast_1d(metres).tolist()
     for (before, after), distance in zip(pairs, distances, strict=True):
-        fields = tuple(f for f in _COMPARED if getattr(before, f) != getattr(after, f))
+        fields = tuple(
+            f for f in _COMPARED if getattr(before.record, f) != getattr(after.record, f)
+        )
         if fields or distance > 0.01:
             changed.append(Change(before, after, distance, fields))
         else:
             unchanged += 1
-    removed.sort(key=lambda p: p.id)
-    added.sort(key=lambda p: p.id)
-    changed.sort(key=lambda c: c.new.id)
+    removed.sort(key=lambda p: p.record.id)
+    added.sort(key=lambda p: p.record.id)
+    changed.sort(key=lambda c: c.new.record.id)
     return DatasetDiff(tuple(added), tuple(removed), tuple(changed), unchanged, moved_m)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.core.crs import Crs, MainlandBoundary, in_mainland, to_wgs84
+from geo.core.text import lookup_text
 from geo.geocode.base import GeocodeQuery, Placement
-from geo.pipeline.cache import normalise_text
 
 COLUMNS = ("id", "address", "lon", "lat", "crs", "note")
 REQUIRED_COLUMNS = ("lon", "lat", "crs")
@@ -66,7 +66,7 @@ class Overrides:
         if point_id and point_id in self.by_id:
             return self.by_id[point_id]
         if address:
-            return self.by_address.get(normalise_text(address))
+            return self.by_address.get(lookup_text(address))
         return None
 
     def place(self, query: GeocodeQuery, point_id: str | None = None) -> Placement | None:
@@ -90,13 +90,13 @@ def _lines_without_comments(lines: Iterator[str]) -> Iterator[str]:
 def _parse_row(
     row: int, record: Mapping[str, str], boundary: MainlandBoundary | None
 ) -> Override | str:
-    point_id = normalise_text(record.get("id") or "") or None
-    address = normalise_text(record.get("address") or "") or None
+    point_id = lookup_text(record.get("id") or "") or None
+    address = lookup_text(record.get("address") or "") or None
     if point_id is None and address is None:
         return "neither id nor address is given"
     numbers: dict[str, float] = {}
     for column, limit in (("lon", 180.0), ("lat", 90.0)):
-        text = normalise_text(record.get(column) or "")
+        text = lookup_text(record.get(column) or "")
         try:
             value = float(text)
         except ValueError:
@@ -104,7 +104,7 @@ def _parse_row(
         if not math.isfinite(value) or abs(value) > limit:
             return f"{column} must be within [-{limit:g}, {limit:g}], got {text!r}"
         numbers[column] = value
-    crs_text = normalise_text(record.get("crs") or "").lower()
+    crs_text = lookup_text(record.get("crs") or "").lower()
     try:
         crs = Crs(crs_text)
     except ValueError:
@@ -134,7 +134,7 @@ def load_overrides(path: Path, *, boundary: MainlandBoundary | None = None) -> L
             if not any(cell.strip() for cell in cells):
                 continue
             if header is None:
-                header = [normalise_text(cell).lower() for cell in cells]
+                header = [lookup_text(cell).lower() for cell in cells]
                 missing = [name for name in REQUIRED_COLUMNS if name not in header]
                 if missing or not {"id", "address"} & set(header):
                     wanted = ", ".join(COLUMNS)

@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geopy import exc as geopy_exc
+
 from geo.core.boundaries import DivisionBoundaries
 from geo.core.boundaries import Status as BoundaryStatus
 from geo.core.crs import in_mainland
 from geo.core.divisions import COUNTY, Divisions
-from geo.dataset import Dataset, make_feature
+from geo.core.errors import GeocoderStopped
+from geo.dataset import PointRecord, make_feature
 from geo.geocode.base import GeocodeQuery, Placement, Placer, precision_rank
 from geo.geocode.offline import OfflineGeocoder
-from geo.pipeline.diff import DatasetDiff, PointState, diff_points
+from geo.pipeline.diff import DatasetDiff
 from geo.pipeline.ingest import IngestResult, Reason, RowIssue, SourceRecord, point_id
 from geo.pipeline.overrides import OverrideProblem, Overrides
 
@@ -80,14 +83,34 @@ class BuildResult:
 _STATUSES = ("published", "flagged", "held", "rejected", "duplicate", "blank", "skipped")
 
 
-class GeocoderStopped(Exception):
-    """The geocoder cannot go on (quota, key, outage): nothing is published; answers so far
-    are in the cache, so a rerun continues where this one stopped."""
+# What a provider raises when asking again now will not help: the build stops (GeocoderStopped).
+GeocoderErrors: tuple[type[BaseException], ...] = (
+    geopy_exc.GeocoderQuotaExceeded,
+    geopy_exc.GeocoderRateLimited,
+    geopy_exc.GeocoderAuthenticationFailure,
+    geopy_exc.GeocoderInsufficientPrivileges,
+    geopy_exc.GeocoderUnavailable,
+    geopy_exc.GeocoderServiceError,
+)
 
-    def __init__(self, message: str, *, placed: int, total: int) -> None:
-        super().__init__(message)
-        self.placed = placed
-        self.total = total
+
+@dataclass(frozen=True)
+class PlaceCheck:
+    """Where a placement lies relative to the division its text names; `status` None: not
+    checked (the text names no division, or there is no boundary for it)."""
+
+    status: BoundaryStatus | None
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class PlacedDivision:
+    """The division a published point is filed under."""
+
+    province: str
+    city: str | None
+    district: str | None
+    adcode: str
 
 
 @dataclass(frozen=True)
@@ -210,19 +233,19 @@ def _place_one(
             "knows; add a line to data/overrides.csv",
         ), None
 
-    status, distance_m = _check_place(placement, named, pipeline)
-    if status == "outside_mainland":
+    check = _check_place(placement, named, pipeline)
+    if check.status is BoundaryStatus.OUTSIDE_MAINLAND:
         return outcome(
             "held",
             "outside_mainland",
             f"{placement.source} put it at {placement.lon:.5f},{placement.lat:.5f}, outside "
             "mainland China",
         ), None
-    if status == "outside":
+    if check.status is BoundaryStatus.OUTSIDE:
         assert named is not None
         reason = "outside_named_division"
         warnings.append(
-            f"{placement.source} placed it {(distance_m or 0) / 1000:.1f} km outside "
+            f"{placement.source} placed it {(check.distance_m or 0) / 1000:.1f} km outside "
             f"{named.resolved}, which the name or address names"
         )
     if (
@@ -236,36 +259,34 @@ def _place_one(
             f"names a {named.precision}"
         )
 
-    division = _division_of(named, placement, status, pipeline)
+    division = _division_of(named, placement, check, pipeline)
     if division is None:
         return outcome(
             "rejected",
             "no_division",
             "the point is placed but no province could be determined for it",
         ), None
-    province, city, district, adcode = division
     note = " ".join(filter(None, [_PRECISION_NOTES.get(placement.precision), *warnings]))
-    properties = {
-        "id": identifier,
-        "name": record.name,
-        "address": record.address,
-        "province": province,
-        "city": city,
-        "district": district,
-        "adcode": adcode,
-        "contact": record.contact,
-        "phones": list(record.phones),
-        "phone_text": record.phone_text,
-        "precision": placement.precision,
-        "source_row": record.source_row,
-        "note": note or None,
-        "geocoder": placement.source,
-        "resolved": placement.resolved,
-        "warnings": [*warnings, *record.notes],  # record notes: e.g. an unreadable phone cell
-    }
-    if record.sheet is not None:
-        properties["sheet"] = record.sheet
-    feature = make_feature(placement.lon, placement.lat, properties)
+    point = PointRecord(
+        id=identifier,
+        name=record.name,
+        address=record.address,
+        province=division.province,
+        city=division.city,
+        district=division.district,
+        adcode=division.adcode,
+        contact=record.contact,
+        phones=record.phones,
+        phone_text=record.phone_text,
+        precision=placement.precision,
+        source_row=record.source_row,
+        note=note or None,
+        geocoder=placement.source,
+        resolved=placement.resolved,
+        warnings=(*warnings, *record.notes),  # record notes: e.g. an unreadable phone cell
+        sheet=record.sheet,
+    )
+    feature = make_feature(placement.lon, placement.lat, point.to_properties())
     if warnings and pipeline.flag_policy == "hold":
         return outcome("held", reason, "; ".join(warnings)), None
     if warnings:
@@ -273,30 +294,29 @@ def _place_one(
     return outcome("published"), feature
 
 
-def _check_place(
-    placement: Placement, named: Placement | None, pipeline: Pipeline
-) -> tuple[str, float | None]:
-    """inside, near, outside (of the division the text names), outside_mainland, or unchecked
-    (the text names no division, or there is no boundary for it), with the distance outside."""
+def _check_place(placement: Placement, named: Placement | None, pipeline: Pipeline) -> PlaceCheck:
+    """Inside, near or outside the division the text names (with the distance outside), outside
+    mainland China, or not checked."""
     if named is not None and named.adcode is not None:
         verdict = pipeline.boundaries.check(
             placement.lon, placement.lat, named.adcode, tolerance_m=pipeline.tolerance_m
         )
         if verdict.status is not BoundaryStatus.UNKNOWN_DIVISION:
-            return verdict.status.value, verdict.distance_m
+            return PlaceCheck(verdict.status, verdict.distance_m)
     if not bool(in_mainland([placement.lon], [placement.lat])[0]):
-        return "outside_mainland", None
-    return "unchecked", None
+        return PlaceCheck(BoundaryStatus.OUTSIDE_MAINLAND)
+    return PlaceCheck(None)
+
+
+_AGREES = (BoundaryStatus.INSIDE, BoundaryStatus.NEAR, None)  # the text's division stands
 
 
 def _division_of(
-    named: Placement | None, placement: Placement, status: str, pipeline: Pipeline
-) -> tuple[str, str | None, str | None, str | None] | None:
-    """Province, city, district and adcode for the feature: what the text names when the point
-    agrees with it, otherwise where the point actually falls."""
-    code = None
-    if named is not None and status in ("inside", "near", "unchecked"):
-        code = named.adcode
+    named: Placement | None, placement: Placement, check: PlaceCheck, pipeline: Pipeline
+) -> PlacedDivision | None:
+    """The division for the feature: what the text names when the point agrees with it,
+    otherwise where the point actually falls."""
+    code = named.adcode if named is not None and check.status in _AGREES else None
     divisions = pipeline.divisions
     candidates = [code, placement.adcode, pipeline.boundaries.locate(placement.lon, placement.lat)]
     if named is not None:
@@ -306,72 +326,9 @@ def _division_of(
         return None
     city = divisions.city_of(code)
     county = divisions[code] if divisions[code].level == COUNTY else None
-    return (
-        divisions[divisions.province_of(code)].name,
-        divisions[city].name if city is not None else None,
-        county.name if county is not None else None,
-        code,
+    return PlacedDivision(
+        province=divisions[divisions.province_of(code)].name,
+        city=divisions[city].name if city is not None else None,
+        district=county.name if county is not None else None,
+        adcode=code,
     )
-
-
-def diff_against(current: Dataset | None, features: list[dict[str, Any]]) -> DatasetDiff:
-    old = (
-        []
-        if current is None
-        else [
-            PointState.from_properties(lon, lat, props)
-            for lon, lat, props in zip(
-                current.lons.tolist(), current.lats.tolist(), current.properties, strict=True
-            )
-        ]
-    )
-    new = [
-        PointState.from_properties(
-            f["geometry"]["coordinates"][0], f["geometry"]["coordinates"][1], f["properties"]
-        )
-        for f in features
-    ]
-    return diff_points(old, new)
-
-
-def loss_share(current: Dataset | None, diff: DatasetDiff) -> float:
-    """Share of the current version's points that the new one no longer has."""
-    if current is None or len(current) == 0:
-        return 0.0
-    return len(diff.removed) / len(current)
-
-
-def report_json(result: BuildResult, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """The machine-readable account of a build, written beside the human summary."""
-    return {
-        **extra,
-        "rows_read": result.rows_read,
-        "counts": result.counts(),
-        "by_precision": result.by_precision(),
-        "by_reason": result.by_reason(),
-        "geocoder": result.geocoder,
-        "cache": result.cache,
-        "override_problems": result.override_problems,
-        "warnings": result.warnings,
-        "diff": result.diff.to_json() if result.diff is not None else None,
-        "rows": [o.to_json() for o in result.outcomes if o.status != "published"],
-    }
-
-
-GeocoderErrors: tuple[type[BaseException], ...] = ()  # set below from geopy
-
-
-def _geocoder_errors() -> tuple[type[BaseException], ...]:
-    from geopy import exc
-
-    return (
-        exc.GeocoderQuotaExceeded,
-        exc.GeocoderRateLimited,
-        exc.GeocoderAuthenticationFailure,
-        exc.GeocoderInsufficientPrivileges,
-        exc.GeocoderUnavailable,
-        exc.GeocoderServiceError,
-    )
-
-
-GeocoderErrors = _geocoder_errors()

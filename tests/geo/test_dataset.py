@@ -11,6 +11,8 @@ from geo.dataset import (
     CURRENT_NAME,
     GEOJSON_NAME,
     MANIFEST_NAME,
+    PROPERTY_TYPES,
+    PointRecord,
     load_current,
     load_version,
     make_feature,
@@ -114,3 +116,13 @@ def test_damaged_datasets_fail_with_a_message_naming_the_problem(tmp_path: Path,
 def test_missing_current_says_how_to_publish(tmp_path: Path):
     with pytest.raises(DatasetError, match="no published dataset"):
         load_current(tmp_path)
+
+
+def test_a_point_record_round_trips_through_its_properties():
+    props = point_properties("a", 2, phones=["0431-1"], sheet="吉林", warnings=["w"])
+    record = PointRecord.from_properties(props)
+    assert record.phones == ("0431-1",) and record.sheet == "吉林"
+    assert record.to_properties() == props
+    assert list(record.to_properties()) == list(props)  # key order: the bytes published
+    assert "sheet" not in PointRecord.from_properties(point_properties("b", 1)).to_properties()
+    assert set(PROPERTY_TYPES) < set(props)  # required ones; note, geocoder, ... are optional

@@ -1,6 +1,5 @@
 """scripts/make_divisions.py: the committed division table is reproducible from its sources."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def script(monkeypatch_module: pytest.MonkeyPatch) -> object:
-    # make_divisions imports make_sample_dataset, its neighbour in scripts/.
-    monkeypatch_module.syspath_prepend(str(Path(__file__).resolve().parents[2] / "scripts"))
+def script() -> object:
     return load_script("make_divisions")
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
 
 
 def test_reproduces_the_committed_table_byte_for_byte(script: object, tmp_path: Path) -> None:

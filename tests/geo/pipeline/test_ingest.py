@@ -605,7 +605,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_the_accounting_invariant_is_checked() -> None:
     with pytest.raises(AssertionError, match="3 rows read but 0 records"):
-        IngestResult("x.csv", "csv", "utf-8", 3, (), (), (), ())
+        IngestResult("x.csv", "csv", "utf-8", 3, (), (), (), (), sha256="0" * 64)
 
 
 # ---- accounting holds for any CSV ---------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Operations command lines; `python scripts/<name>.py` runs each, so does its console script."""
