@@ -1,13 +1,12 @@
-"""Amap (高德) Web service geocoding as a geopy geocoder; answers are in GCJ-02, as Amap gives them.
+"""Amap (高德) as a geopy geocoder and a provider: answers in GCJ-02, key in XUNQIN_AMAP_KEY.
 
 Request and answer follow Amap's `/v3/geocode/geo`: `status` "1" for success, otherwise `info`
 and `infocode` say why; each of `geocodes` has `location` "lon,lat", `level`, `adcode` and
 `formatted_address`. Fields Amap leaves empty come as `[]` rather than "".
 """
 
-from functools import partial
-from typing import Any
-from urllib.parse import urlencode
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from geopy.exc import (
     GeocoderAuthenticationFailure,
@@ -18,12 +17,13 @@ from geopy.exc import (
     GeocoderServiceError,
     GeocoderUnavailable,
 )
-from geopy.geocoders.base import DEFAULT_SENTINEL
 from geopy.location import Location
 
-from geo.geocode.keyed import KeyedGeocoder
+from geo.core.crs import Crs
+from geo.geocode.keyed import KeyedGeocoder, refusal
+from geo.geocode.provider import Provider, adcode_at
 
-__all__ = ("Amap",)
+__all__ = ("PROVIDER", "Amap", "amap_precision")
 
 # infocode -> the geopy error it means; anything else unsuccessful is a GeocoderServiceError.
 _ERRORS: dict[str, type[GeocoderServiceError]] = {
@@ -62,44 +62,55 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+# Words outside this table are treated as the coarsest label: an unknown answer is not precise.
+_LEVELS = {
+    "门牌号": "exact",
+    "单元号": "exact",
+    "兴趣点": "poi",
+    "公交站台、地铁站": "poi",
+    "公交站台": "poi",
+    "地铁站": "poi",
+    "道路": "street",
+    "道路交叉路口": "street",
+    "热点商圈": "township",
+    "村庄": "township",
+    "乡镇": "township",
+    "开发区": "county",  # a development zone's centre: as coarse as a county for a visitor
+    "区县": "county",
+    "市": "city",
+    "省": "province",
+    "国家": "province",
+}
+
+
+def amap_precision(raw: Mapping[str, Any]) -> str:
+    """Amap's `level` as one of PRECISIONS.
+
+    >>> amap_precision({"level": "门牌号"}), amap_precision({"level": "市"})
+    ('exact', 'city')
+    """
+    return _LEVELS.get(str(raw.get("level", "")), "province")
+
+
 class Amap(KeyedGeocoder):
     """Geocoder using Amap's Web service API (`/v3/geocode/geo`).
 
     Locations are GCJ-02, as Amap returns them; `raw` is one item of Amap's `geocodes`.
+    `geocode(..., city=...)` narrows the search (a city name, citycode or adcode).
     """
 
+    label = "Amap"
     api_path = "/v3/geocode/geo"
-
     default_domain = "restapi.amap.com"
+    filters: ClassVar[Mapping[str, str]] = {"city": "city"}
 
-    def geocode(
-        self,
-        query: str,
-        *,
-        exactly_one: bool = True,
-        timeout: Any = DEFAULT_SENTINEL,
-        city: str | None = None,
-    ) -> Any:
-        """Locations for an address: None if Amap found nothing, else one or a list.
+    def _params(self, query: str) -> dict[str, str]:
+        return {"key": self.api_key, "address": query, "output": "JSON"}
 
-        `city` narrows the search (a city name, citycode or adcode), as Amap's `city` parameter.
-        """
-        params = {"key": self.api_key, "address": query, "output": "JSON"}
-        if city:
-            params["city"] = city
-        url = f"{self.api}?{urlencode(params)}"
-        callback = partial(self._parse_json, exactly_one=exactly_one)
-        return self._call_geocoder(url, callback, timeout=timeout)
-
-    def _parse_json(self, page: Any, exactly_one: bool) -> Any:
-        if not isinstance(page, dict):
-            raise GeocoderServiceError(f"Amap answered with unexpected JSON: {page!r:.200}")
+    def _locations(self, page: dict[str, Any]) -> list[Location]:
         self._check_status(page)
         locations = [self._parse_geocode(item) for item in page.get("geocodes") or []]
-        found = [location for location in locations if location is not None]
-        if not found:
-            return None
-        return found[0] if exactly_one else found
+        return [location for location in locations if location is not None]
 
     @staticmethod
     def _parse_geocode(item: dict[str, Any]) -> Location | None:
@@ -117,8 +128,11 @@ class Amap(KeyedGeocoder):
             return
         infocode = str(page.get("infocode", ""))
         info = str(page.get("info", ""))
-        error = _ERRORS.get(infocode, GeocoderServiceError)
-        message = f"Amap error {infocode}: {info}"
-        if error is GeocoderRateLimited:
-            raise GeocoderRateLimited(message)
-        raise error(message)
+        # A refusal in the body comes with HTTP 200 and no Retry-After; an HTTP 429 is geopy's
+        # to read, and keeps the Retry-After it carries.
+        raise refusal(_ERRORS.get(infocode, GeocoderServiceError), f"Amap error {infocode}: {info}")
+
+
+PROVIDER = Provider(
+    "amap", Amap, "XUNQIN_AMAP_KEY", Crs.GCJ02, amap_precision, adcode=adcode_at("adcode")
+)

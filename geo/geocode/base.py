@@ -30,6 +30,15 @@ def precision_rank(precision: str) -> int:
     return PRECISIONS.index(precision)
 
 
+def coarser(first: str, second: str) -> str:
+    """The coarser of two precision labels.
+
+    >>> coarser("poi", "county"), coarser("province", "street")
+    ('county', 'province')
+    """
+    return first if precision_rank(first) >= precision_rank(second) else second
+
+
 @dataclass(frozen=True)
 class GeocodeQuery:
     """One record to place: the unit's name and address as published, plus any region columns."""

@@ -7,7 +7,6 @@ divisions (朝阳区) is settled by its context or, failing that, the answer is 
 all readings agree on — never a guess presented as precise.
 """
 
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 
 from geo.core.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, load_divisions
+from geo.core.text import place_name_key
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
 
 SOURCE = "offline"
@@ -42,18 +42,8 @@ _KIND_FAMILY = {
     "former_stem": "stem",
 }
 _TOWNSHIP_WEIGHT = 1
-_DROP = str.maketrans("", "", " \t\r\n\u3000,，、;；:：()（）[]【】\"'“”‘’")
 
 Evidence = tuple[frozenset[str], int]
-
-
-def normalise(text: str) -> str:
-    """Full-width forms folded, whitespace and separating punctuation dropped.
-
-    >>> normalise("湖南省 长沙市，岳麓区（麓山南路１号）")
-    '湖南省长沙市岳麓区麓山南路1号'
-    """
-    return unicodedata.normalize("NFKC", text).translate(_DROP)
 
 
 class _NoNetwork(BaseSyncAdapter):  # type: ignore[misc]  # geopy ships no type information
@@ -126,10 +116,10 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         """
         evidence: list[Evidence] = []
         for text in (query.address, query.name):
-            evidence += self._evidence(normalise(text))
+            evidence += self._evidence(place_name_key(text))
         for column in (query.province, query.city, query.district):
             if column:
-                evidence += self._evidence(normalise(column), whole=True)
+                evidence += self._evidence(place_name_key(column), whole=True)
         return self._decide(evidence)
 
     def resolve_text(self, text: str) -> Placement | None:
@@ -140,7 +130,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         >>> OfflineGeocoder().resolve_text("火星基地") is None
         True
         """
-        return self._decide(self._evidence(normalise(text)))
+        return self._decide(self._evidence(place_name_key(text)))
 
     def _scan(self, text: str) -> list[tuple[int, int, tuple[NameEntry, ...]]]:
         """Leftmost-longest mentions of known names: (start, end, what the name may mean)."""

@@ -1,14 +1,13 @@
-"""Tencent location service (腾讯位置服务) geocoding as a geopy geocoder; answers are GCJ-02.
+"""Tencent location service (腾讯位置服务) as a geopy geocoder and a provider; answers are GCJ-02.
 
 Request: `/ws/geocoder/v1/?address=..&key=..`. Answer: integer `status` (0 success, 347 no
 result, others errors with `message`) and a `result` with `location{lng,lat}`, `title`,
 `address_components`, `ad_info.adcode`, `reliability` (1-10, >= 7 reliable) and `level` (1 city
-.. 11 POI).
+.. 11 POI). The key is read from XUNQIN_TENCENT_KEY.
 """
 
-from functools import partial
-from typing import Any
-from urllib.parse import urlencode
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from geopy.adapters import AdapterHTTPError
 from geopy.exc import (
@@ -20,12 +19,14 @@ from geopy.exc import (
     GeocoderServiceError,
     GeocoderUnavailable,
 )
-from geopy.geocoders.base import DEFAULT_SENTINEL
 from geopy.location import Location
 
-from geo.geocode.keyed import KeyedGeocoder
+from geo.core.crs import Crs
+from geo.geocode.base import coarser
+from geo.geocode.keyed import KeyedGeocoder, refusal
+from geo.geocode.provider import Provider, adcode_at, number
 
-__all__ = ("Tencent",)
+__all__ = ("PROVIDER", "Tencent", "tencent_precision")
 
 NO_RESULT_STATUS = 347
 _ERRORS: dict[int, type[GeocoderServiceError]] = {
@@ -56,53 +57,69 @@ def _components_text(result: dict[str, Any]) -> str:
     return "".join(kept)
 
 
+_LEVELS = {
+    1: "city",  # 城市
+    2: "county",  # 区、县
+    3: "township",  # 乡镇、街道
+    4: "township",  # 村庄
+    5: "county",  # 开发区
+    6: "township",  # 热点区域、商圈
+    7: "street",  # 道路
+    8: "street",  # 道路附属点：交叉口、收费站等
+    9: "exact",  # 门址
+    10: "poi",  # 小区、大厦
+    11: "poi",  # POI点
+}
+# Tencent: reliability >= 7 is a dependable parse; below it the point may be far off.
+TENCENT_RELIABLE = 7
+
+
+def tencent_precision(raw: Mapping[str, Any]) -> str:
+    """Tencent's numeric `level`, capped at "township" when `reliability` is below 7.
+
+    >>> tencent_precision({"level": 11, "reliability": 7}), tencent_precision({"level": 1})
+    ('poi', 'city')
+    >>> tencent_precision({"level": 9, "reliability": 5})
+    'township'
+    """
+    level = number(raw.get("level"))
+    precision = _LEVELS.get(int(level), "province") if level is not None else "province"
+    reliability = number(raw.get("reliability"))
+    if reliability is not None and reliability < TENCENT_RELIABLE:
+        precision = coarser(precision, "township")
+    return precision
+
+
 class Tencent(KeyedGeocoder):
     """Geocoder using Tencent's WebService API (`/ws/geocoder/v1/`).
 
-    Locations are GCJ-02, as Tencent returns them; `raw` is Tencent's `result`.
+    Locations are GCJ-02, as Tencent returns them; `raw` is Tencent's `result` (it answers one).
+    `geocode(..., region=...)` names the city the address is in.
     """
 
+    label = "Tencent"
     api_path = "/ws/geocoder/v1/"
-
     default_domain = "apis.map.qq.com"
+    filters: ClassVar[Mapping[str, str]] = {"region": "region"}
 
-    def geocode(
-        self,
-        query: str,
-        *,
-        exactly_one: bool = True,
-        timeout: Any = DEFAULT_SENTINEL,
-        region: str | None = None,
-    ) -> Any:
-        """The location of an address, or None if Tencent found nothing (it answers one).
+    def _params(self, query: str) -> dict[str, str]:
+        return {"address": query, "key": self.api_key, "output": "json"}
 
-        `region` names the city the address is in, as Tencent's `region` parameter.
-        """
-        params = {"address": query, "key": self.api_key, "output": "json"}
-        if region:
-            params["region"] = region
-        url = f"{self.api}?{urlencode(params)}"
-        callback = partial(self._parse_json, exactly_one=exactly_one)
-        return self._call_geocoder(url, callback, timeout=timeout)
-
-    def _parse_json(self, page: Any, exactly_one: bool) -> Any:
-        if not isinstance(page, dict):
-            raise GeocoderServiceError(f"Tencent answered with unexpected JSON: {page!r:.200}")
+    def _locations(self, page: dict[str, Any]) -> list[Location]:
         status = page.get("status")
         if status == NO_RESULT_STATUS:
-            return None
+            return []
         if status != 0:
             self._raise_for_status(status, str(page.get("message", "")))
         result = page.get("result")
         if not isinstance(result, dict):
-            return None
+            return []
         place = result.get("location")
         try:
             lon, lat = float(place["lng"]), float(place["lat"])  # type: ignore[index]
         except (KeyError, TypeError, ValueError):
-            return None
-        location = Location(_components_text(result), (lat, lon), result)
-        return location if exactly_one else [location]
+            return []
+        return [Location(_components_text(result), (lat, lon), result)]
 
     @staticmethod
     def _raise_for_status(status: Any, message: str) -> None:
@@ -117,8 +134,18 @@ class Tencent(KeyedGeocoder):
                 error = GeocoderUnavailable  # 5xx: Tencent's own failure
             else:
                 error = GeocoderServiceError
-        raise error(text)
+        raise refusal(error, text)
 
     def _geocoder_exception_handler(self, error: Exception) -> None:
         if isinstance(error, AdapterHTTPError) and error.status_code >= 500:
             raise GeocoderUnavailable(f"Tencent HTTP {error.status_code}") from error
+
+
+PROVIDER = Provider(
+    "tencent",
+    Tencent,
+    "XUNQIN_TENCENT_KEY",
+    Crs.GCJ02,
+    tencent_precision,
+    adcode=adcode_at("ad_info", "adcode"),
+)

@@ -98,7 +98,7 @@ def provider_server() -> Iterator[ProviderServer]:
 
 def placer_for(name: str, server: ProviderServer, key: str = "test-key", **options: Any) -> Any:
     """make_placer aimed at the loopback server, with short waits so tests stay fast."""
-    from geo.geocode.online import PROVIDERS, make_placer
+    from geo.geocode.registry import PROVIDERS, make_placer
 
     settings: dict[str, Any] = {
         "min_delay_seconds": 0.0,

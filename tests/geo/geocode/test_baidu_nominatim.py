@@ -4,16 +4,14 @@ import math
 
 import pytest
 from geopy.exc import (
-    GeocoderAuthenticationFailure,
     GeocoderInsufficientPrivileges,
-    GeocoderQuotaExceeded,
     GeocoderRateLimited,
     GeocoderTimedOut,
 )
 
 from geo.core.crs import bd09_to_wgs84, wgs84_to_bd09
 from geo.geocode.base import GeocodeQuery
-from geo.geocode.online import GeocoderConfigError, make_placer
+from geo.geocode.registry import GeocoderConfigError, make_placer
 from tests.geo.geocode.conftest import ProviderServer, Reply, Request, placer_for
 
 ADDRESS = "四川省成都市武侯区示例街4号"
@@ -82,32 +80,6 @@ def test_baidu_levels(
     provider_server.replies(Reply(baidu_ok(level, precise, confidence)))
     placement = placer_for("baidu", provider_server).place(GeocodeQuery(ADDRESS))
     assert placement is not None and placement.precision == precision
-
-
-@pytest.mark.parametrize(
-    ("body", "raised"),
-    [
-        (
-            {"status": 200, "message": "APP不存在，AK有误请检查再重试"},
-            GeocoderAuthenticationFailure,
-        ),
-        ({"status": 302, "message": "天配额超限，限制访问"}, GeocoderQuotaExceeded),
-    ],
-)
-def test_baidu_refusals_are_not_retried(
-    provider_server: ProviderServer, body: dict[str, object], raised: type[Exception]
-) -> None:
-    provider_server.replies(Reply(body))
-    with pytest.raises(raised):
-        placer_for("baidu", provider_server, max_retries=3).place(GeocodeQuery(ADDRESS))
-    assert len(provider_server.requests) == 1
-
-
-def test_baidu_concurrency_limit_is_retried(provider_server: ProviderServer) -> None:
-    provider_server.replies(Reply({"status": 401, "message": "当前并发量已经超过约定并发配额"}))
-    with pytest.raises(GeocoderRateLimited):
-        placer_for("baidu", provider_server, max_retries=2).place(GeocodeQuery(ADDRESS))
-    assert len(provider_server.requests) == 3
 
 
 def test_baidu_internal_error_is_retried_then_succeeds(provider_server: ProviderServer) -> None:

@@ -5,18 +5,13 @@ import time
 import pytest
 
 from geo.core.crs import Crs
+from geo.geocode.amap import amap_precision
+from geo.geocode.baidu import baidu_precision
 from geo.geocode.base import GeocodeQuery, Placer, precision_rank
-from geo.geocode.online import (
-    PROVIDERS,
-    GeocoderConfigError,
-    amap_precision,
-    baidu_precision,
-    make_placer,
-    nominatim_precision,
-    provider_named,
-    tencent_precision,
-    tianditu_precision,
-)
+from geo.geocode.nominatim import nominatim_precision
+from geo.geocode.registry import PROVIDERS, GeocoderConfigError, make_placer, provider_named
+from geo.geocode.tencent import tencent_precision
+from geo.geocode.tianditu import tianditu_precision
 from tests.geo.geocode.conftest import ProviderServer, Reply, placer_for
 
 
