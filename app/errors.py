@@ -20,10 +20,7 @@ _ECHO_LIMIT = 40  # echo at most this much of a bad value back: enough to recogn
 
 
 class ApiError(Exception):
-    """An error with its HTTP status and a message safe to show the caller."""
-
-    status = 500
-    kind = "internal"
+    """An error raised by the app with a message safe to show the caller; see ERROR_STATUS."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -31,23 +28,53 @@ class ApiError(Exception):
 
 
 class NotReady(ApiError):
-    status = 503
-    kind = "not_ready"
+    """No dataset (or no address lookup) to answer from yet."""
 
 
 class NotFound(ApiError):
-    status = 404
-    kind = "not_found"
+    """The path names nothing: an unknown point id, static file or disabled endpoint."""
 
 
 class ReloadRefused(ApiError):
-    status = 409
-    kind = "reload_refused"
+    """The dataset CURRENT names failed validation; the previous one keeps serving."""
 
 
 class BadRequest(ApiError):
-    status = 422
-    kind = "invalid_request"
+    """The request as a whole cannot be read."""
+
+
+# Error class -> (HTTP status, machine-readable kind): the one place a failure gets its status.
+# Anything else is a bug, answered 500 "internal" without details.
+ERROR_STATUS: Mapping[type[Exception], tuple[int, str]] = {
+    InvalidQuery: (422, "invalid_request"),
+    BadRequest: (422, "invalid_request"),
+    NotReady: (503, "not_ready"),
+    NotFound: (404, "not_found"),
+    ReloadRefused: (409, "reload_refused"),
+}
+_INVALID = ERROR_STATUS[InvalidQuery]
+_INTERNAL = (500, "internal")
+
+
+def status_of(exc: Exception) -> tuple[int, str]:
+    """The HTTP status and kind for `exc`, by the nearest class `ERROR_STATUS` names."""
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return _INTERNAL
+
+
+def error_body(
+    kind: str, message: str, errors: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The JSON body of every error answer."""
+    return {"error": kind, "message": message, "errors": errors or []}
+
+
+def invalid_query_body(exc: InvalidQuery) -> dict[str, Any]:
+    """The error body for a rejected query, naming its parameter when it is known."""
+    errors = [{"param": exc.param, "message": str(exc)}] if exc.param else []
+    return error_body(_INVALID[1], str(exc), errors)
 
 
 def error_response(
@@ -57,11 +84,7 @@ def error_response(
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": kind, "message": message, "errors": errors or []},
-        status_code=status,
-        headers=headers,
-    )
+    return JSONResponse(error_body(kind, message, errors), status_code=status, headers=headers)
 
 
 def describe_value(value: Any) -> str:
@@ -84,19 +107,19 @@ def install_error_handlers(app: FastAPI, param_rules: dict[str, str]) -> None:
             else:
                 message = f"{param}: {error.get('msg', 'invalid value')}"
             errors.append({"param": param, "message": message})
-        return error_response(422, BadRequest.kind, "; ".join(e["message"] for e in errors), errors)
+        return error_response(*_INVALID, "; ".join(e["message"] for e in errors), errors)
 
     async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.kind, exc.message)
+        return error_response(*status_of(exc), exc.message)
 
     async def on_invalid_query(_: Request, exc: InvalidQuery) -> JSONResponse:
-        errors = [{"param": exc.param, "message": str(exc)}] if exc.param else []
-        return error_response(422, BadRequest.kind, str(exc), errors)
+        return JSONResponse(invalid_query_body(exc), status_code=_INVALID[0])
 
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode
             return error_response(
-                422, BadRequest.kind, 'the request body must be UTF-8 JSON, e.g. {"queries": [...]}'
+                *ERROR_STATUS[BadRequest],
+                'the request body must be UTF-8 JSON, e.g. {"queries": [...]}',
             )
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = {
@@ -108,7 +131,7 @@ def install_error_handlers(app: FastAPI, param_rules: dict[str, str]) -> None:
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        return error_response(500, "internal", "internal error; please retry later")
+        return error_response(*_INTERNAL, "internal error; please retry later")
 
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, on_api_error)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import error_body
 from app.logs import REQUEST_ID_HEADER, accepted_request_id, request_id_var
 from app.metrics import UNMATCHED_ROUTE, RequestMetrics
 from app.ratelimit import RateLimit
@@ -189,7 +190,7 @@ def _replay(body: bytes) -> Receive:
 
 
 async def _refuse(send: Send, status: int, kind: str, message: str) -> None:
-    body = orjson.dumps({"error": kind, "message": message, "errors": []})
+    body = orjson.dumps(error_body(kind, message))
     await send(
         {
             "type": "http.response.start",

@@ -15,6 +15,31 @@ from app.errors import describe_value
 from app.settings import Settings
 from geo.core.crs import Crs
 from geo.core.errors import InvalidQuery
+from geo.query.catalogue import ADCODE_RULE, BLANK_CHARACTERS, NAME_MAX_LENGTH
+
+
+def _invalid(name: str, rule: str, raw: object) -> InvalidQuery:
+    return InvalidQuery(f"{name} must be {rule}, got {describe_value(raw)}", param=name)
+
+
+def _query_parameter(
+    name: str,
+    description: str,
+    schema: dict[str, Any],
+    required: bool = False,
+    example: object = None,
+) -> dict[str, Any]:
+    """One OpenAPI query-parameter entry, in the key order FastAPI itself writes."""
+    spec: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+    }
+    spec["schema"] = schema
+    if example is not None:
+        spec["example"] = example
+    return spec
 
 
 @dataclass(frozen=True)
@@ -54,26 +79,15 @@ class NumberParam:
         return value
 
     def invalid(self, raw: object) -> InvalidQuery:
-        return InvalidQuery(
-            f"{self.name} must be {self.rule}, got {describe_value(raw)}", param=self.name
-        )
+        return _invalid(self.name, self.rule, raw)
 
     def openapi(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
+        schema = {
             "type": "integer" if self.integer else "number",
             "minimum": self.minimum,
             "maximum": self.maximum,
         }
-        spec: dict[str, Any] = {
-            "name": self.name,
-            "in": "query",
-            "required": self.required,
-            "description": self.description,
-            "schema": schema,
-        }
-        if self.example is not None:
-            spec["example"] = self.example
-        return spec
+        return _query_parameter(self.name, self.description, schema, self.required, self.example)
 
 
 @dataclass(frozen=True)
@@ -88,16 +102,11 @@ class CoordParam:
             return Crs.WGS84
         if isinstance(raw, str) and raw in _CRS_NAMES:
             return _CRS_NAMES[raw]
-        raise InvalidQuery(f"coord must be {self.rule}, got {describe_value(raw)}", param="coord")
+        raise _invalid(self.name, self.rule, raw)
 
     def openapi(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "in": "query",
-            "required": False,
-            "description": COORD_DESCRIPTION,
-            "schema": {"type": "string", "enum": [crs.value for crs in Crs], "default": "wgs84"},
-        }
+        schema = {"type": "string", "enum": list(_CRS_NAMES), "default": Crs.WGS84.value}
+        return _query_parameter(self.name, COORD_DESCRIPTION, schema)
 
 
 COORD_DESCRIPTION = (
@@ -126,20 +135,12 @@ class TextParam:
         if raw is None:
             return None
         if not isinstance(raw, str) or not raw.strip() or len(raw) > self.max_length:
-            raise InvalidQuery(
-                f"{self.name} must be {self.rule}, got {describe_value(raw)}", param=self.name
-            )
+            raise _invalid(self.name, self.rule, raw)
         return raw.strip()
 
     def openapi(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "in": "query",
-            "required": False,
-            "description": ADDRESS_DESCRIPTION,
-            "schema": {"type": "string", "minLength": 1, "maxLength": self.max_length},
-            "example": "长沙市岳麓区",
-        }
+        schema = {"type": "string", "minLength": 1, "maxLength": self.max_length}
+        return _query_parameter(self.name, ADDRESS_DESCRIPTION, schema, example="长沙市岳麓区")
 
 
 ADDRESS_DESCRIPTION = (
@@ -230,3 +231,37 @@ class NearestParamRules:
             coord=coord,
             address=address,
         )
+
+
+# /points filters: FastAPI validates them (that endpoint is not hot), with the rules
+# geo.query.catalogue applies, so the declared schema and the check cannot drift apart.
+MAX_LIST_LIMIT = 200
+NAME_RULE = f"1 to {NAME_MAX_LENGTH} characters"
+# How a regex spells a blank in the pattern OpenAPI shows: r"\t" rather than a raw tab.
+_REGEX_SPELLING = {"\t": r"\t", "\n": r"\n", "\r": r"\r", "\f": r"\f", "\v": r"\v"}
+
+
+def _regex_spelling(char: str) -> str:
+    if char in _REGEX_SPELLING:
+        return _REGEX_SPELLING[char]
+    if char in "]\\^-":
+        return "\\" + char
+    return char if char.isprintable() else f"\\u{ord(char):04x}"
+
+
+# A name must hold a character that is not blank (geo.query.catalogue.BLANK_CHARACTERS).
+NOT_BLANK = "[^" + "".join(map(_regex_spelling, BLANK_CHARACTERS)) + "]"
+
+
+def param_rules(settings: Settings) -> dict[str, str]:
+    """What each parameter of every endpoint accepts, in words, for error messages."""
+    return {
+        **NearestParamRules(settings).rules(),
+        "limit": f"an integer within [1, {MAX_LIST_LIMIT}]",
+        "offset": "an integer >= 0",
+        "province": f"a province name such as 吉林省 or 吉林 ({NAME_RULE})",
+        "city": f"a city name such as 长春市 or 长春 ({NAME_RULE})",
+        "adcode": ADCODE_RULE,
+        "point_id": "a point id such as sample-220113 (1 to 100 characters)",
+        "queries": f"a list of 1 to {settings.max_batch} query objects",
+    }

@@ -16,6 +16,8 @@ from collections.abc import Callable
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.errors import error_body
+
 
 class TokenBuckets:
     """`rate_per_s` tokens per second up to `burst`, per key; at most `max_keys` keys.
@@ -90,13 +92,8 @@ class RateLimit:
         if self.on_limited is not None:
             self.on_limited()
         retry_after = max(1, math.ceil(wait_s))
-        body = orjson.dumps(
-            {
-                "error": "rate_limited",
-                "message": f"too many requests from this client; retry after {retry_after} s",
-                "errors": [],
-            }
-        )
+        message = f"too many requests from this client; retry after {retry_after} s"
+        body = orjson.dumps(error_body("rate_limited", message))
         await send(
             {
                 "type": "http.response.start",

@@ -1,14 +1,14 @@
-"""HTTP routes: parse and validate, ask the served Catalogue, shape JSON. No logic of their own."""
+"""HTTP routes: parse the parameters, ask geo.query one question, write the answer (json_writer)."""
 
 import asyncio
 from collections.abc import Awaitable
 from typing import Annotated, Any, Protocol
 
-import orjson
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from app.errors import NotFound, NotReady, describe_value
+from app import json_writer as jw
+from app.errors import NotFound, NotReady, describe_value, invalid_query_body
 from app.models import (
     BatchResponse,
     CoordName,
@@ -20,35 +20,29 @@ from app.models import (
     Ready,
     RegionsResponse,
 )
-from app.params import COORD_DESCRIPTION, NearestParamRules, NearestParams
+from app.params import (
+    COORD_DESCRIPTION,
+    MAX_LIST_LIMIT,
+    NOT_BLANK,
+    NearestParamRules,
+    NearestParams,
+    param_rules,
+)
 from app.served import ServedDataset
 from app.settings import Settings
-from geo.core.crs import Crs, from_wgs84, to_wgs84
+from geo.core.crs import Crs
 from geo.core.errors import InvalidQuery
 from geo.geocode.base import Placement
+from geo.query.answer import NearestAnswer, nearest_to_place
+from geo.query.answer import nearest as nearest_to_point  # `nearest` names the route
+from geo.query.catalogue import ADCODE_PATTERN, NAME_MAX_LENGTH
 
-MAX_LIST_LIMIT = 200
-# A name must hold a character that is not blank (see geo.query.catalogue.BLANK_CHARACTERS).
-NOT_BLANK = r"[^ \t\n\r\f\v\u3000]"
+__all__ = ["build_router", "current_dataset", "param_rules"]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "参数错误 / Invalid parameters, with a message"},
     503: {"model": ErrorBody, "description": "数据未就绪 / No dataset loaded yet"},
 }
-
-
-def param_rules(settings: Settings) -> dict[str, str]:
-    """What each parameter accepts, in words, for error messages."""
-    return {
-        **NearestParamRules(settings).rules(),
-        "limit": f"an integer within [1, {MAX_LIST_LIMIT}]",
-        "offset": "an integer >= 0",
-        "province": "a province name such as 吉林省 or 吉林 (1 to 40 characters)",
-        "city": "a city name such as 长春市 or 长春 (1 to 40 characters)",
-        "adcode": "2, 4 or 6 digits such as 220000",
-        "point_id": "a point id such as sample-220113 (1 to 100 characters)",
-        "queries": f"a list of 1 to {settings.max_batch} query objects",
-    }
 
 
 def current_dataset(request: Request) -> ServedDataset:
@@ -69,6 +63,11 @@ Served = Annotated[ServedDataset, Depends(_current_dataset)]
 Coord = Annotated[CoordName, Query(description=COORD_DESCRIPTION)]
 
 
+def _name_filter(description: str) -> Any:
+    """A /points name filter, declared with the rules geo.query.catalogue checks."""
+    return Query(max_length=NAME_MAX_LENGTH, pattern=NOT_BLANK, description=description)
+
+
 def _json(body: bytes, status: int = 200) -> Response:
     return Response(content=body, status_code=status, media_type="application/json")
 
@@ -77,44 +76,30 @@ class AddressResolver(Protocol):
     def resolve_text(self, text: str) -> Placement | None: ...
 
 
-def nearest_json(
+def answer_nearest(
     served: ServedDataset, params: NearestParams, resolver: AddressResolver | None
-) -> bytes:
-    """`"query":{...},"results":[...]` for one query, without the enclosing braces."""
-    query: dict[str, Any] = {
-        "n": params.n,
-        "radius_m": params.radius_m,
-        "coord": params.coord.value,
-    }
+) -> NearestAnswer:
+    """Ask geo.query.answer the question `params` put."""
+    catalogue, crs = served.catalogue, params.coord
     if params.address is None:
         assert params.lon is not None and params.lat is not None
-        query_lon, query_lat = params.lon, params.lat
-        lon, lat = query_lon, query_lat
-        if params.coord is not Crs.WGS84:
-            lon, lat = to_wgs84(lon, lat, source=params.coord)
-    else:
-        placement = _resolve(resolver, params.address)
-        lon, lat = placement.lon, placement.lat
-        query_lon, query_lat = from_wgs84(lon, lat, target=params.coord)
-        query_lon, query_lat = round(query_lon, 7), round(query_lat, 7)
-        query["address"] = params.address
-        query["resolved"] = {
-            "text": placement.resolved,
-            "precision": placement.precision,
-            "adcode": placement.adcode,
-        }
-    hits = served.catalogue.index.nearest(lon, lat, params.n, max_distance_m=params.radius_m)
-    points = served.points_open_json[params.coord]
-    results = b",".join(
-        [
-            b'%s,"distance_m":%r}' % (points[position], round(distance, 3))
-            for position, distance in zip(
-                hits.positions.tolist(), hits.distances_m.tolist(), strict=True
-            )
-        ]
+        return nearest_to_point(
+            catalogue, params.lon, params.lat, params.n, crs=crs, radius_m=params.radius_m
+        )
+    placement = _resolve(resolver, params.address)
+    return nearest_to_place(
+        catalogue, placement, params.address, params.n, crs=crs, radius_m=params.radius_m
     )
-    query_json = orjson.dumps({"lat": query_lat, "lon": query_lon, **query})
-    return b'"query":' + query_json + b',"results":[' + results + b"]"
+
+
+def nearest_members(served: ServedDataset, answer: NearestAnswer) -> bytes:
+    """`"query":{...},"results":[...]`: the members every /nearest answer carries."""
+    points = served.points_open_json[answer.crs]
+    opened = [points[position] for position in answer.positions]
+    results = jw.close_each_with_number(opened, "distance_m", answer.distances_m)
+    return jw.joined(
+        jw.member("query", jw.value(answer.query)), jw.member("results", jw.array(results))
+    )
 
 
 async def address_resolver(request: Request) -> AddressResolver | None:
@@ -157,8 +142,8 @@ def build_router(settings: Settings) -> APIRouter:
         served = current_dataset(request)
         params = nearest_params.parse(request.query_params)
         resolver = await address_resolver(request) if params.address is not None else None
-        body = nearest_json(served, params, resolver)
-        return _json(b"{" + body + b"," + served.envelope_json + b"}")
+        answer = answer_nearest(served, params, resolver)
+        return _json(jw.obj(nearest_members(served, answer), served.envelope_json))
 
     @router.post(
         "/nearest/batch",
@@ -192,15 +177,12 @@ def build_router(settings: Settings) -> APIRouter:
         answers = []
         for query in queries:
             try:
-                params = nearest_params.parse(query)
-                answer = b'{"ok":true,' + nearest_json(served, params, resolver) + b"}"
+                answer = answer_nearest(served, nearest_params.parse(query), resolver)
+                item = jw.obj(jw.member("ok", jw.value(True)), nearest_members(served, answer))
             except InvalidQuery as exc:
-                errors = [{"param": exc.param, "message": str(exc)}] if exc.param else []
-                error = {"error": "invalid_request", "message": str(exc), "errors": errors}
-                answer = orjson.dumps({"ok": False, "error": error})
-            answers.append(answer)
-        body = b"{" + served.envelope_json + b',"answers":[' + b",".join(answers) + b"]}"
-        return _json(body)
+                item = jw.value({"ok": False, "error": invalid_query_body(exc)})
+            answers.append(item)
+        return _json(jw.obj(served.envelope_json, jw.member("answers", jw.array(answers))))
 
     @router.get(
         "/points/{point_id}",
@@ -217,10 +199,12 @@ def build_router(settings: Settings) -> APIRouter:
         if position is None:
             raise NotFound(f"no point with id {point_id!r} in dataset {served.info.version}")
         crs = Crs(coord)
+        coord_json = jw.value(crs.value)
+        point_json = served.point_json(position, crs)
         return _json(
-            b"{"
-            + served.envelope_json
-            + b',"coord":"%s","point":%s}' % (crs.value.encode(), served.point_json(position, crs))
+            jw.obj(
+                served.envelope_json, jw.member("coord", coord_json), jw.member("point", point_json)
+            )
         )
 
     @router.get(
@@ -236,21 +220,13 @@ def build_router(settings: Settings) -> APIRouter:
     async def points(
         served: Served,
         province: Annotated[
-            str | None,
-            Query(
-                max_length=40,
-                pattern=NOT_BLANK,
-                description="省份，如 吉林省 或 吉林 / Province name",
-            ),
+            str | None, _name_filter("省份，如 吉林省 或 吉林 / Province name")
         ] = None,
-        city: Annotated[
-            str | None,
-            Query(max_length=40, pattern=NOT_BLANK, description="地市，如 长春市 / City name"),
-        ] = None,
+        city: Annotated[str | None, _name_filter("地市，如 长春市 / City name")] = None,
         adcode: Annotated[
             str | None,
             Query(
-                pattern=r"^(\d\d){1,3}$",
+                pattern=ADCODE_PATTERN,
                 description="行政区划代码，如 220000（全省）、220100（全市）/ Division code",
             ),
         ] = None,
@@ -261,12 +237,10 @@ def build_router(settings: Settings) -> APIRouter:
         matched = served.catalogue.browse(province=province, city=city, adcode=adcode)
         page = matched[offset : offset + limit].tolist()
         crs = Crs(coord)
-        listing = orjson.dumps(
-            {"coord": crs.value, "total": int(matched.shape[0]), "limit": limit, "offset": offset}
-        )
-        results = b",".join(served.point_json(position, crs) for position in page)
+        listing = {"coord": crs.value, "total": len(matched), "limit": limit, "offset": offset}
+        results = jw.array(served.point_json(position, crs) for position in page)
         return _json(
-            b"{" + served.envelope_json + b"," + listing[1:-1] + b',"results":[' + results + b"]}"
+            jw.obj(served.envelope_json, jw.members(listing), jw.member("results", results))
         )
 
     @router.get(

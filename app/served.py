@@ -7,19 +7,25 @@ joins bytes: FastAPI's generic encoder would cost more than the geodesic search 
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import orjson
 
+from app import json_writer as jw
 from app import metrics
 from app.models import DatasetInfo
 from geo.core.crs import Crs, from_wgs84
 from geo.core.errors import DatasetError
 from geo.core.phones import split_phones
-from geo.dataset import Dataset, load_version, read_current_version
+from geo.dataset import (
+    COORDINATE_DECIMALS,
+    Dataset,
+    PointRecord,
+    load_version,
+    read_current_version,
+)
 from geo.query.catalogue import Catalogue, regions
 from geo.query.navigation import navigation_links
 
@@ -30,11 +36,10 @@ SAMPLE_NOTICE = (
     " / Sample data for demonstration only: not the official list of blood-collection points."
 )
 
+# Kept for tracing a record back through the build, not for the public.
+_UNPUBLISHED = frozenset({"source_row", "geocoder", "resolved", "warnings", "sheet"})
 # Public fields of a point, in response order; `lat`/`lon` come from the geometry.
-POINT_FIELDS = (
-    "id", "name", "address", "province", "city", "district", "adcode",
-    "contact", "phones", "phone_text", "precision", "note",
-)  # fmt: skip
+POINT_FIELDS = tuple(f.name for f in fields(PointRecord) if f.name not in _UNPUBLISHED)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,8 @@ class ServedDataset:
     catalogue: Catalogue
     info: DatasetInfo
     notice: str | None
-    envelope_json: bytes  # b'"dataset":{...},"notice":...' shared by every data response
-    # Per coordinate system, each point's JSON object without its closing brace.
+    envelope_json: bytes  # members '"dataset":{...},"notice":...' shared by every data answer
+    # Per coordinate system, each point as an open object (app/json_writer.py).
     points_open_json: dict[Crs, tuple[bytes, ...]]
     regions_json: bytes  # the whole /regions answer
 
@@ -54,7 +59,7 @@ class ServedDataset:
         return self.info.sample
 
     def point_json(self, position: int, crs: Crs = Crs.WGS84) -> bytes:
-        return self.points_open_json[crs][position] + b"}"
+        return jw.close(self.points_open_json[crs][position])
 
 
 def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
@@ -81,11 +86,11 @@ def _points_json(dataset: Dataset, points: list[dict[str, Any]]) -> dict[Crs, tu
     by_crs = {}
     for crs in Crs:
         lons, lats = from_wgs84(dataset.lons, dataset.lats, target=crs)
-        # Seven decimals (~1 cm) is what the dataset stores; more digits would be noise.
-        lons_list = np.round(lons, 7).tolist()
-        lats_list = np.round(lats, 7).tolist()
+        # What the dataset stores (~1 cm); more digits would be noise.
+        lons_list = np.round(lons, COORDINATE_DECIMALS).tolist()
+        lats_list = np.round(lats, COORDINATE_DECIMALS).tolist()
         by_crs[crs] = tuple(
-            orjson.dumps({**point, "lat": lat, "lon": lon})[:-1]
+            jw.open_object({**point, "lat": lat, "lon": lon})
             for point, lon, lat in zip(points, lons_list, lats_list, strict=True)
         )
     return by_crs
@@ -95,22 +100,14 @@ def serve(dataset: Dataset) -> ServedDataset:
     """Build the index and the pre-serialised JSON for one dataset version."""
     catalogue = Catalogue.build(dataset)
     manifest = dataset.manifest
-    info = DatasetInfo(
-        version=manifest.version,
-        points=manifest.points,
-        sample=manifest.sample,
-        built_at=manifest.built_at,
-        source=manifest.source,
-    )
+    info = DatasetInfo(**{name: getattr(manifest, name) for name in DatasetInfo.model_fields})
     notice = SAMPLE_NOTICE if manifest.sample else None
-    envelope = (
-        b'"dataset":' + orjson.dumps(info.model_dump()) + b',"notice":' + orjson.dumps(notice)
-    )
+    envelope = jw.members({"dataset": info.model_dump(), "notice": notice})
     provinces = [
         {**vars(province), "areas": [vars(area) for area in province.areas]}
         for province in regions(catalogue)
     ]
-    regions_json = b"{" + envelope + b',"provinces":' + orjson.dumps(provinces) + b"}"
+    regions_json = jw.obj(envelope, jw.member("provinces", jw.value(provinces)))
     return ServedDataset(
         catalogue=catalogue,
         info=info,

@@ -13,7 +13,11 @@ from geo.core.errors import InvalidQuery
 from geo.dataset import Dataset
 from geo.query.index import IntArray, PointIndex
 
-_ADCODE_RE = re.compile(r"^\d{2,6}$")
+# A province, city or county code (220000, 2201, 220113): the API declares this pattern.
+ADCODE_PATTERN = r"^(\d\d){1,3}$"
+ADCODE_RULE = "2, 4 or 6 digits such as 220000"  # ADCODE_PATTERN in words, for messages
+NAME_MAX_LENGTH = 40  # longest province or city name accepted for browsing
+_ADCODE_RE = re.compile(ADCODE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -142,16 +146,16 @@ BLANK_CHARACTERS = " \t\n\r\f\v\u3000"
 
 def _name_matches(names: np.ndarray, query: str, param: str) -> np.ndarray:
     query = query.strip(BLANK_CHARACTERS)
-    if not query or len(query) > 40:
-        raise InvalidQuery(f"{param} must be 1 to 40 characters, got {query!r}")
+    if not query or len(query) > NAME_MAX_LENGTH:
+        raise InvalidQuery(f"{param} must be 1 to {NAME_MAX_LENGTH} characters, got {query!r}")
     return np.asarray(np.char.startswith(names, query), dtype=bool)
 
 
 def _adcode_prefix(adcode: str) -> str:
     """'220000' -> '22', '220100' -> '2201', '220113' -> '220113'."""
     adcode = adcode.strip()
-    if not _ADCODE_RE.match(adcode) or len(adcode) % 2:
-        raise InvalidQuery(f"adcode must be 2, 4 or 6 digits such as 220000, got {adcode!r}")
+    if not _ADCODE_RE.match(adcode):
+        raise InvalidQuery(f"adcode must be {ADCODE_RULE}, got {adcode!r}")
     while len(adcode) > 2 and adcode.endswith("00"):
         adcode = adcode[:-2]
     return adcode

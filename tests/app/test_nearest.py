@@ -1,12 +1,15 @@
 """/nearest on a real server: exact against brute force, sample marking, schema."""
 
+import httpx
 import numpy as np
 import pytest
 
+from app.main import create_app
 from app.models import NearestResponse
+from app.settings import Settings
 from geo.dataset import load_current
 from geo.query.reference import brute_force_nearest
-from tests.support import REPO_DATA_DIR
+from tests.support import REPO_DATA_DIR, live_server, publish_points, wait_until_ready
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +67,16 @@ def test_result_carries_region_phones_precision_and_sample_marking(client):
     assert distances == sorted(distances)
 
 
-def test_default_n_and_n_beyond_dataset_size(client, sample):
+def test_default_n_and_n_beyond_dataset_size(client, tmp_path):
     assert len(client.get("/nearest", params={"lat": 30, "lon": 114}).json()["results"]) == 5
-    body = client.get("/nearest", params={"lat": 30, "lon": 114, "n": 50}).json()
-    assert len(body["results"]) == 50
+    # Three points, asked for 50: every point comes back, nearest first.
+    publish_points(tmp_path, [125.3, 126.5, 124.0], [43.8, 45.7, 43.0], ["mid", "far", "near"])
+    with live_server(create_app(Settings(data_dir=tmp_path, access_log=False))) as url:
+        wait_until_ready(url)
+        body = httpx.get(f"{url}/nearest", params={"lat": 42.9, "lon": 123.9, "n": 50}).json()
+    assert [r["id"] for r in body["results"]] == ["near", "mid", "far"]
+    distances = [r["distance_m"] for r in body["results"]]
+    assert distances == sorted(distances) and body["query"]["n"] == 50
 
 
 def test_far_away_query_still_answers_exactly(client, sample):
