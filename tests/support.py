@@ -1,6 +1,7 @@
 """Helpers shared by tests: tiny datasets on disk and a real uvicorn on loopback."""
 
 import importlib.util
+import os
 import socket
 import threading
 import time
@@ -57,6 +58,18 @@ def publish_points(
     )
 
 
+def worker_environment(tmp_path: Path, version: str) -> tuple[dict[str, str], Path]:
+    """Environment for uvicorn workers in a subprocess: a two-point dataset under `tmp_path`
+    and an empty Prometheus multiprocess directory; no XUNQIN_* or PROMETHEUS_* from outside."""
+    data_dir = tmp_path / "data"
+    publish_points(data_dir, [125.3, 126.5], [43.8, 45.7], ["a", "b"], version=version)
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XUNQIN_", "PROMETHEUS_"))}
+    env |= {"XUNQIN_DATA_DIR": str(data_dir), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    return env, metrics_dir
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -64,10 +77,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Serve `app` with a real uvicorn in a thread on 127.0.0.1; yield its base URL."""
+def live_server(app: FastAPI, **options: Any) -> Iterator[str]:
+    """Serve `app` with a real uvicorn in a thread on 127.0.0.1; yield its base URL.
+
+    `options` go to `uvicorn.Config` (e.g. the proxy-header settings a test is about)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on"
+        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on", **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

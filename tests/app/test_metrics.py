@@ -1,7 +1,6 @@
 """/metrics: Prometheus text format, route templates not raw paths, dataset and reload metrics,
 and counts added up over several uvicorn workers in multiprocess mode."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.main import create_app
 from app.metrics import record_dataset, record_reload
 from app.settings import Settings
-from tests.support import REPO_DATA_DIR, free_port, live_server, publish_points, wait_until_ready
+from tests.support import (
+    REPO_DATA_DIR,
+    free_port,
+    live_server,
+    wait_until_ready,
+    worker_environment,
+)
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -92,13 +97,8 @@ def test_dataset_and_reload_metrics():
 
 
 def test_multiprocess_mode_adds_up_every_worker(tmp_path: Path):
-    data_dir = tmp_path / "data"
-    publish_points(data_dir, [125.3, 126.5], [43.8, 45.7], ["a", "b"], version="mp-1")
-    metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
+    env, metrics_dir = worker_environment(tmp_path, "mp-1")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XUNQIN_", "PROMETHEUS_"))}
-    env |= {"XUNQIN_DATA_DIR": str(data_dir), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-access-log"],

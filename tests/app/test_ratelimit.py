@@ -1,42 +1,23 @@
 """Per-client token buckets on a real uvicorn: 429 in the project's error shape, Retry-After,
 one bucket per client address (X-Forwarded-For only through uvicorn's trusted proxy list)."""
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from app.main import create_app
 from app.ratelimit import TokenBuckets
 from app.settings import Settings
-from tests.support import REPO_DATA_DIR, free_port
+from tests.support import REPO_DATA_DIR, live_server
 
 LIMITED = {"rate_limit_per_s": 0.5, "rate_limit_burst": 3}
 
 
-@contextmanager
-def serving(app: FastAPI, **config: Any) -> Iterator[str]:
-    """Like tests.support.live_server, with uvicorn's proxy-header options under test."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+def serving(app: FastAPI, **config: Any) -> AbstractContextManager[str]:
+    """tests.support.live_server, with uvicorn's proxy-header options under test."""
+    return live_server(app, **config)
 
 
 def limited_app(**overrides: Any) -> FastAPI:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bench.production_load import production_command
-from tests.support import free_port, publish_points, wait_until_ready
+from tests.support import free_port, wait_until_ready, worker_environment
 
 
 def read_response(sock: socket.socket) -> bytes:
@@ -41,15 +41,10 @@ def read_late(sock: socket.socket | None) -> bytes:
 
 
 def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path):
-    data_dir = tmp_path / "data"
-    publish_points(data_dir, [125.3, 126.5], [43.8, 45.7], ["a", "b"], version="shutdown-1")
-    metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
+    env, _ = worker_environment(tmp_path, "shutdown-1")
     port = free_port()
     argv = production_command(port, workers=2)
     argv[0] = sys.executable
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XUNQIN_", "PROMETHEUS_"))}
-    env |= {"XUNQIN_DATA_DIR": str(data_dir), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     server = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
