@@ -7,14 +7,18 @@ number and never applied; it does not stop the other rows from loading.
 """
 
 import csv
+import io
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from geo.core.crs import Crs, MainlandBoundary, in_mainland, to_wgs84
+from geo.core.errors import SourceError
 from geo.core.text import lookup_text
 from geo.geocode.base import GeocodeQuery, Placement
+from geo.pipeline.ingest.files import decode_csv
 
 COLUMNS = ("id", "address", "lon", "lat", "crs", "note")
 REQUIRED_COLUMNS = ("lon", "lat", "crs")
@@ -120,44 +124,71 @@ def _parse_row(
 def load_overrides(path: Path, *, boundary: MainlandBoundary | None = None) -> LoadedOverrides:
     """Read an overrides file: the valid rows, and a problem for each row left out.
 
-    A missing file is an error (FileNotFoundError); a file without the needed columns is one
-    problem and no overrides.
+    It is decoded as the source lists are (UTF-8 with or without a BOM, else GB18030, which is
+    what Excel on Chinese Windows writes). A file that is missing, a directory, or not text in
+    those encodings is a `SourceError`; a row that is not valid CSV (a field over the csv
+    module's limit, a stray quote) is a problem on its line; a file without the needed columns
+    is one problem and no overrides.
     """
     by_id: dict[str, Override] = {}
     by_address: dict[str, Override] = {}
     problems: list[OverrideProblem] = []
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        reader = csv.reader(_lines_without_comments(iter(file)))
-        header: list[str] | None = None
-        for cells in reader:
-            row = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = [lookup_text(cell).lower() for cell in cells]
-                missing = [name for name in REQUIRED_COLUMNS if name not in header]
-                if missing or not {"id", "address"} & set(header):
-                    wanted = ", ".join(COLUMNS)
-                    message = f"the header must name the columns {wanted}; got {cells}"
-                    return LoadedOverrides(Overrides(), [OverrideProblem(row, message)])
-                continue
-            record = dict(zip(header, cells, strict=False))
-            parsed = _parse_row(row, record, boundary)
-            if isinstance(parsed, str):
-                problems.append(OverrideProblem(row, parsed))
-                continue
-            clash = (parsed.point_id and by_id.get(parsed.point_id)) or (
-                parsed.address and by_address.get(parsed.address)
-            )
-            if clash:
-                message = f"same id or address as row {clash.row}, which is kept"
-                problems.append(OverrideProblem(row, message))
-                continue
-            if parsed.point_id:
-                by_id[parsed.point_id] = parsed
-            if parsed.address:
-                by_address[parsed.address] = parsed
+    text = _read_text(path)
+    reader = csv.reader(_lines_without_comments(iter(io.StringIO(text, newline=""))))
+    header: list[str] | None = None
+    for cells in _rows_or_problems(reader, problems):
+        row = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            header = [lookup_text(cell).lower() for cell in cells]
+            missing = [name for name in REQUIRED_COLUMNS if name not in header]
+            if missing or not {"id", "address"} & set(header):
+                wanted = ", ".join(COLUMNS)
+                message = f"the header must name the columns {wanted}; got {str(cells)[:200]}"
+                return LoadedOverrides(Overrides(), [OverrideProblem(row, message)])
+            continue
+        record = dict(zip(header, cells, strict=False))
+        parsed = _parse_row(row, record, boundary)
+        if isinstance(parsed, str):
+            problems.append(OverrideProblem(row, parsed))
+            continue
+        clash = (parsed.point_id and by_id.get(parsed.point_id)) or (
+            parsed.address and by_address.get(parsed.address)
+        )
+        if clash:
+            message = f"same id or address as row {clash.row}, which is kept"
+            problems.append(OverrideProblem(row, message))
+            continue
+        if parsed.point_id:
+            by_id[parsed.point_id] = parsed
+        if parsed.address:
+            by_address[parsed.address] = parsed
     if header is None:
         message = f"no header line; expected the columns {', '.join(COLUMNS)}"
         problems.append(OverrideProblem(reader.line_num, message))
     return LoadedOverrides(Overrides(by_id, by_address), problems)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, decoded as the source lists are; "" for an empty file."""
+    if path.is_dir():
+        raise SourceError(f"{path}: is a directory, not an overrides file", path=str(path))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file", path=str(path)) from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from None
+    return decode_csv(path, raw)[0] if raw.strip() else ""
+
+
+def _rows_or_problems(reader: Any, problems: list[OverrideProblem]) -> Iterator[list[str]]:
+    """The reader's rows; a line csv cannot parse becomes a problem and reading goes on."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(OverrideProblem(reader.line_num, f"not valid CSV ({exc})"))

@@ -35,12 +35,25 @@ def judge(
     max_loss: float = DEFAULT_MAX_LOSS,
     force: bool = False,
     dry_run: bool = False,
+    current_problem: str | None = None,
 ) -> Verdict:
     """The verdict on replacing `served` by the new `features` (`diff` between the two);
-    `force` publishes despite a loss over `max_loss`, `dry_run` only says what would be done."""
+    `force` publishes despite a loss over `max_loss`, `dry_run` only says what would be done.
+
+    `current_problem` says why published/CURRENT does not load: `served` is then the newest
+    version that does (None if none does, and only `force` publishes: nothing can show the new
+    list is not a loss), and an unchanged list is published anyway, to mend CURRENT.
+    """
     if not features:
         return Verdict("refuse", "refused: no point could be published from this list.")
-    if served is not None and _same_points(served, features):
+    if current_problem is not None and served is None and not force:
+        return Verdict(
+            "refuse",
+            f"refused: published/CURRENT does not load ({current_problem}) and no other "
+            "published version loads, so nothing shows this list loses no points; check the "
+            "list, or rerun with --force to publish it anyway.",
+        )
+    if served is not None and current_problem is None and _same_points(served, features):
         return Verdict("unchanged", f"nothing changed: {served.manifest.version} stays current.")
     share = loss_share(served, diff)
     if served is not None and served.manifest.sample:

@@ -1,7 +1,9 @@
 """Official lists of blood-collection points (CSV or XLSX, Chinese headers) read into records.
 
 `read_source(path)` accounts for every row below a sheet's header: it becomes a `SourceRecord`
-or a `RowIssue` with a reason code, so `rows_read == len(records) + len(issues)` always holds.
+(a later row of the same unit and address joins the first one's record, in `same_unit_rows`)
+or a `RowIssue` with a reason code, so `rows_read` always equals the rows of the records plus
+the issues.
 Rows above the header (a title such as "XX省公安机关免费采血点一览表", a note) and blank rows after
 a sheet's last non-blank row are not data rows; `SheetSummary` says where the header was and
 how many trailing blank rows were ignored. Row numbers are those a person sees: Excel's for
@@ -12,7 +14,11 @@ XLSX cells covered by a merged range (a province merged down many rows, one phon
 points) take the range's top-left value, and the record's `merged` says so. Numbers come back
 as Excel shows them (13800000000.0 → "13800000000"; a "00000000000" format keeps a leading
 0), dates as ISO dates. Formulas are read as last computed by Excel; a workbook written by a
-program that stored no computed values reads such cells as empty.
+program that stored no computed values reads such cells as empty. A workbook is read in
+streaming mode within the bounds of `xlsx_bounds` (rows, columns, cell size, zip members);
+one beyond them is refused with a `SourceError` naming the file, sheet and cell.
+
+A NUL byte anywhere in a CSV is refused with its line (no text list holds one).
 
 CSV encodings are not guessed statistically: the file is decoded strictly as UTF-8 with a BOM
 (if it starts with one), else as UTF-8, else as GB18030 (a superset of GBK and GB2312), and the

@@ -77,6 +77,13 @@ def decode_csv(path: Path, raw: bytes) -> tuple[str, str]:
             "save the list as CSV in UTF-8",
             path=str(path),
         )
+    if (nul := raw.find(b"\x00")) >= 0:  # later than the first 4 KiB: no text has one either
+        line = raw.count(b"\n", 0, nul) + 1
+        raise SourceError(
+            f"{path}: a NUL byte (0x00) at offset {nul}, line {line}: not text; the file is "
+            "damaged or not CSV",
+            path=str(path),
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
             return raw.decode("utf-8-sig"), "utf-8-sig"
@@ -110,10 +117,13 @@ def read_csv(path: Path, text: str, encoding: str) -> tuple[Sheet, Layout]:
     if not text.strip():
         raise SourceError(f"{path}: the file is empty", path=str(path))
     for delimiter in CSV_DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
-            parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            raise SourceError(f"{path}: not valid CSV ({exc})", path=str(path)) from None
+            parsed = list(reader)
+        except csv.Error as exc:  # a field over 128 KiB, the csv module's limit, and the like
+            raise SourceError(
+                f"{path}: not valid CSV at line {reader.line_num} ({exc})", path=str(path)
+            ) from None
         rows = tuple(
             Row(number, tuple(Cell(value) for value in values))
             for number, values in enumerate(parsed, start=1)

@@ -3,7 +3,10 @@
 import math
 from pathlib import Path
 
+import pytest
+
 from geo.core.crs import Crs, wgs84_to_bd09, wgs84_to_gcj02
+from geo.core.errors import SourceError
 from geo.geocode.base import GeocodeQuery
 from geo.pipeline.overrides import load_overrides
 
@@ -106,3 +109,36 @@ def test_a_file_without_the_columns_is_one_problem(tmp_path: Path) -> None:
     assert len(loaded.overrides) == 0
     assert [problem.row for problem in loaded.problems] == [1]
     assert "id, address, lon, lat, crs, note" in loaded.problems[0].message
+
+
+def test_a_gbk_file_with_a_bad_line_loads_the_rest_and_reports_the_line(tmp_path: Path) -> None:
+    # What Excel on Chinese Windows writes: GBK, no BOM; one note over the csv field limit.
+    path = tmp_path / "overrides.csv"
+    path.write_bytes(
+        (
+            "id,address,lon,lat,crs,note\n"
+            f'too-long,,{WGS_LON},{WGS_LAT},wgs84,"{"注" * 140_000}"\n'
+            f",吉林省长春市朝阳区示例街2号,{WGS_LON},{WGS_LAT},wgs84,样例：GPS 实地核对\n"
+        ).encode("gbk")
+    )
+    loaded = load_overrides(path)
+    assert [(p.row, p.message) for p in loaded.problems] == [
+        (2, "not valid CSV (field larger than field limit (131072))")
+    ]
+    found = loaded.overrides.find(address="吉林省长春市朝阳区示例街2号")
+    assert found is not None and found.note == "样例：GPS 实地核对"
+
+
+def test_an_unreadable_overrides_file_is_a_source_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="is a directory"):
+        load_overrides(tmp_path)
+    with pytest.raises(SourceError, match="no such file"):
+        load_overrides(tmp_path / "missing.csv")
+    (path := tmp_path / "nul.csv").write_bytes(b"id,address,lon,lat,crs,note\n" * 200 + b"\x00")
+    with pytest.raises(SourceError, match="NUL byte"):
+        load_overrides(path)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert [p.message for p in load_overrides(empty).problems] == [
+        "no header line; expected the columns id, address, lon, lat, crs, note"
+    ]
