@@ -43,6 +43,14 @@ class BadRequest(ApiError):
     """The request as a whole cannot be read."""
 
 
+class RateLimited(ApiError):
+    """The client's rate-limit bucket holds fewer tokens than the request costs."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 # Error class -> (HTTP status, machine-readable kind): the one place a failure gets its status.
 # Anything else is a bug, answered 500 "internal" without details.
 ERROR_STATUS: Mapping[type[Exception], tuple[int, str]] = {
@@ -51,6 +59,7 @@ ERROR_STATUS: Mapping[type[Exception], tuple[int, str]] = {
     NotReady: (503, "not_ready"),
     NotFound: (404, "not_found"),
     ReloadRefused: (409, "reload_refused"),
+    RateLimited: (429, "rate_limited"),
 }
 _INVALID = ERROR_STATUS[InvalidQuery]
 _INTERNAL = (500, "internal")
@@ -110,7 +119,10 @@ def install_error_handlers(app: FastAPI, param_rules: dict[str, str]) -> None:
         return error_response(*_INVALID, "; ".join(e["message"] for e in errors), errors)
 
     async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(*status_of(exc), exc.message)
+        headers = None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return error_response(*status_of(exc), exc.message, headers=headers)
 
     async def on_invalid_query(_: Request, exc: InvalidQuery) -> JSONResponse:
         return JSONResponse(invalid_query_body(exc), status_code=_INVALID[0])

@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.admin_routes import build_admin_router
+from app.docs import build_docs_router
 from app.errors import install_error_handlers
 from app.logs import configure_logging
 from app.metrics import build_metrics_router
 from app.middleware import install_request_pipeline
 from app.page import build_page_router
-from app.routes import build_router, param_rules
+from app.routes import answer_head_like_get, build_router, param_rules
 from app.served import DatasetHolder
 from app.settings import Settings
 from geo.geocode.offline import OfflineGeocoder
@@ -67,14 +68,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        # /docs is app.docs (Swagger UI from this server); no ReDoc, no OAuth2 redirect page.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.holder = holder
     app.state.address_resolver = None  # a task giving the offline geocoder (see lifespan)
     install_error_handlers(app, param_rules(settings))
-    app.include_router(build_router(settings))
+    app.include_router(answer_head_like_get(build_router(settings)))
     app.include_router(build_page_router())
-    app.include_router(build_admin_router())
-    app.include_router(build_metrics_router())
+    app.include_router(build_docs_router(app.title, app.openapi_url or "/openapi.json"))
+    if settings.admin_token is not None:
+        # Without a token the routes do not exist: every method answers like an unknown path.
+        app.include_router(build_admin_router())
+    app.include_router(answer_head_like_get(build_metrics_router()))
     install_request_pipeline(app, settings)
     return app

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser, comma-separated "
         "(e.g. https://a.example,https://b.example); empty: no CORS headers.",
     )
+    gzip_minimum_bytes: int = Field(
+        default=32_768,
+        ge=0,
+        le=1 << 30,
+        description="Gzip JSON answers of at least this many bytes for clients that accept it "
+        "(0 = never). Smaller answers are sent as they are: compressing a /nearest answer "
+        "costs more server time than it saves on a fast link (bench/compression.py).",
+    )
     max_body_bytes: int = Field(
         default=65_536,
         ge=1024,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from bench import (
+    compression,
     http_throughput,
     production_load,
     query_latency,
@@ -20,7 +21,7 @@ from bench.report import OUT_DIR, ROOT, render_document, render_targets
 from bench.servers import exit_on_sigterm
 
 # Each module offers run_full(rerun) and run_quick(rerun) -> Section; sections appear in this
-# order. Further benchmarks (geocoder accuracy, production load, sample rebuild) are added to
+# order. Further benchmarks (production load, sample rebuild, compression) are added to
 # EXTRA_SECTIONS with the same two functions.
 SECTIONS: tuple[ModuleType, ...] = (
     query_latency,
@@ -30,7 +31,7 @@ SECTIONS: tuple[ModuleType, ...] = (
     startup,
     scaling,
 )
-EXTRA_SECTIONS: tuple[ModuleType, ...] = (production_load, rebuild_sample)
+EXTRA_SECTIONS: tuple[ModuleType, ...] = (production_load, rebuild_sample, compression)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

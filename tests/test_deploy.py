@@ -1,6 +1,7 @@
 """deploy/kubernetes validates against Kubernetes' own schemas (kubernetes-validate, offline),
 says what production needs, and every place that starts the service uses the production flags."""
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,33 @@ def test_every_production_command_uses_the_production_flags(where: str):
     }[where]()
     missing = [flag for flag in [*FLAG_NAMES, "--workers"] if flag not in text]
     assert not missing, f"{where} lacks {missing}"
+
+
+def test_forwarded_for_is_trusted_from_the_ingress_only():
+    """A wide FORWARDED_ALLOW_IPS (the pod network) lets any pod pick its rate-limit bucket."""
+    (container,) = load("deployment.yaml")["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    trusted = [item.strip() for item in env["FORWARDED_ALLOW_IPS"].split(",")]
+    assert "*" not in trusted
+    for item in trusted:
+        network = ipaddress.ip_network(item, strict=True)
+        assert network.num_addresses <= 256, f"{item} trusts more than the ingress"
+    # No other pod may connect at all: only the ingress controller and the metrics scraper.
+    policy = load("networkpolicy.yaml")
+    labels = load("deployment.yaml")["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    sources = [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+    assert all("namespaceSelector" in peer for peer in sources)
+    ingress = [p for p in sources if "podSelector" in p]
+    assert ingress and "ingress" in str(ingress[0]["podSelector"]["matchLabels"])
+
+
+def test_commands_without_a_proxy_turn_proxy_headers_off():
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told --no-proxy-headers."""
+    assert "--no-proxy-headers" in makefile_recipe("serve")
+    readme = (ROOT / "README.md").read_text()
+    for line in readme.splitlines():
+        if "uvicorn --factory app.main:create_app" in line and "`" in line:
+            # a command shown in running text names one way or the other
+            assert "--no-proxy-headers" in line or "--proxy-headers" in line, line

@@ -97,3 +97,28 @@ def test_empty_token_means_disabled(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("XUNQIN_ADMIN_TOKEN", TOKEN)
     token = Settings().admin_token
     assert token is not None and TOKEN not in repr(Settings())
+
+
+def comparable(response: httpx.Response) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and every header but the two that differ per request."""
+    headers = {k: v for k, v in response.headers.items() if k not in ("date", "x-request-id")}
+    return response.status_code, response.content, headers
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS"])
+def test_without_a_token_reload_is_indistinguishable_from_an_unknown_path(
+    disabled_url: str, method: str
+):
+    unknown = httpx.request(method, f"{disabled_url}/admin/nothing")
+    reload = httpx.request(method, f"{disabled_url}/admin/reload")
+    assert comparable(reload) == comparable(unknown)
+    assert reload.status_code == 404 and "allow" not in reload.headers
+
+
+def test_the_openapi_document_lists_admin_only_with_a_token(disabled_url: str, enabled_url: str):
+    without = httpx.get(f"{disabled_url}/openapi.json").json()
+    assert "/admin/reload" not in without["paths"]  # (/admin/probe is this test's own)
+    assert "/nearest" in without["paths"]
+    with_token = httpx.get(f"{enabled_url}/openapi.json").json()
+    assert "post" in with_token["paths"]["/admin/reload"]
+    assert httpx.get(f"{enabled_url}/admin/reload").status_code == 405  # exists: POST only

@@ -66,6 +66,27 @@ def test_health_and_readiness(client):
     assert ready.dataset.points > 3000 and ready.dataset.sample is True
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/healthz", "/readyz", "/nearest?lat=43.8&lon=125.3&n=3", "/points?limit=2",
+     "/points/sample-220100", "/regions", "/metrics"],
+)  # fmt: skip
+def test_head_answers_like_get_without_a_body(client, path: str):
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    if path != "/metrics":  # the scrape itself changes the counters
+        assert int(head.headers["content-length"]) == len(get.content)
+
+
+def test_head_twins_stay_out_of_the_schema_and_405_still_names_get(client):
+    spec = client.get("/openapi.json").json()
+    assert not [path for path, ops in spec["paths"].items() if "head" in ops]
+    refused = client.post("/healthz")
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET"
+
+
 def test_openapi_and_docs(client):
     spec = client.get("/openapi.json").json()
     for path in ("/nearest", "/points", "/points/{point_id}", "/healthz", "/readyz"):
