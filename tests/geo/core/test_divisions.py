@@ -5,6 +5,7 @@ from typing import Any
 import orjson
 import pytest
 
+from geo.core.boundaries import shipped_boundaries
 from geo.core.divisions import (
     CITY,
     COUNTY,
@@ -40,12 +41,30 @@ def test_every_parent_exists_and_every_seat_is_in_china() -> None:
         assert div.precision in ("county", "city", "province")
 
 
-def test_seats_are_the_sample_datasets_points(sample_points: dict[str, dict[str, Any]]) -> None:
-    divisions = load_divisions()
+def test_seats_are_the_sample_datasets_points_unless_outside_their_county(
+    sample_points: dict[str, dict[str, Any]],
+) -> None:
+    """The same placement as the sample, except that scripts/make_divisions.py moves a seat
+    lying outside its own polygon to a point inside it (scripts/division_seats.py)."""
+    divisions, boundaries = load_divisions(), shipped_boundaries()
+    moved = []
     for code, feature in sample_points.items():
         div = divisions[code]
-        assert [div.lon, div.lat] == feature["geometry"]["coordinates"], code
-        assert div.precision == feature["properties"]["precision"], code
+        if [div.lon, div.lat] == feature["geometry"]["coordinates"]:
+            assert div.precision == feature["properties"]["precision"], code
+            continue
+        moved.append(code)
+        assert boundaries.locate(*feature["geometry"]["coordinates"]) != code, code
+        assert boundaries.check(div.lon, div.lat, code, tolerance_m=0).accepted, code
+    assert sorted(moved) == ["210421", "330110", "410522", "500157"]
+
+
+def test_every_county_and_city_seat_lies_in_its_own_polygon() -> None:
+    divisions, boundaries = load_divisions(), shipped_boundaries()
+    for div in divisions:
+        if div.level in (CITY, COUNTY) and div.adcode in boundaries:
+            verdict = boundaries.check(div.lon, div.lat, div.adcode, tolerance_m=0)
+            assert verdict.accepted, div
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,116 @@
+"""geo.geocode.offline: text as people write it, held to the province the row names (issue 15)."""
+
+import pytest
+
+from geo.geocode.base import GeocodeQuery
+from geo.geocode.offline import OfflineGeocoder
+
+
+@pytest.fixture(scope="module")
+def geocoder() -> OfflineGeocoder:
+    return OfflineGeocoder()
+
+
+def _answer(geocoder: OfflineGeocoder, query: GeocodeQuery) -> tuple[str, str] | None:
+    placement = geocoder.place(query)
+    return None if placement is None else (placement.resolved, placement.precision)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # 清河区: Huai'an's until 2016 (now 清江浦区), Tieling's today. The province decides.
+        (GeocodeQuery("清河区承德南路88号", province="江苏省"), "江苏省 淮安市 清江浦区"),
+        (GeocodeQuery("清河区银州路", province="辽宁省"), "辽宁省 铁岭市 清河区"),
+        # without any context the name in use today wins over the retired one
+        (GeocodeQuery("清河区人民路"), "辽宁省 铁岭市 清河区"),
+        # a province in the text constrains as a province column does
+        (GeocodeQuery("浙江省杭州市江干区"), "浙江省 杭州市 上城区"),
+        # stale names from the change events: 郫县 (2016), 富阳市 (2014), 临安市 (2017)
+        (GeocodeQuery("郫县郫筒镇东大街125号", province="四川省"), "四川省 成都市 郫都区"),
+        (GeocodeQuery("富阳市富阳镇桂花路4号", province="浙江省"), "浙江省 杭州市 富阳区"),
+        (GeocodeQuery("临安市衣锦街548号"), "浙江省 杭州市 临安区"),
+    ],
+)
+def test_province_and_history(
+    geocoder: OfflineGeocoder, query: GeocodeQuery, expected: str
+) -> None:
+    assert _answer(geocoder, query) == (expected, "county")
+
+
+def test_a_name_outside_the_named_province_is_never_taken(geocoder: OfflineGeocoder) -> None:
+    # 鼓楼区 exists in Fujian, Jiangsu, Henan; none in Guangdong: only the province is sure
+    assert _answer(geocoder, GeocodeQuery("鼓楼区五四路", province="广东省")) == (
+        "广东省",
+        "province",
+    )
+    assert _answer(geocoder, GeocodeQuery("鼓楼区五四路", province="福建省")) == (
+        "福建省 福州市 鼓楼区",
+        "county",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("阜蒙县公安局", "辽宁省 阜新市 阜新蒙古族自治县"),  # place's and people's first characters
+        ("喀左县利州街", "辽宁省 朝阳市 喀喇沁左翼蒙古族自治县"),  # the wing
+        ("前郭县", "吉林省 松原市 前郭尔罗斯蒙古族自治县"),  # the place's first two characters
+        ("莫旗尼尔基镇", "内蒙古自治区 呼伦贝尔市 莫力达瓦达斡尔族自治旗"),  # a banner's first
+        ("阜新蒙古自治县", "辽宁省 阜新市 阜新蒙古族自治县"),  # without 族
+        ("长白县", "吉林省 白山市 长白朝鲜族自治县"),  # 白 here is not 白族
+        ("攀市东区", "四川省 攀枝花市 东区"),  # a city's first character and 市
+    ],
+)
+def test_short_forms_by_rule(geocoder: OfflineGeocoder, text: str, expected: str) -> None:
+    placement = geocoder.resolve_text(text)
+    assert placement is not None and placement.resolved == expected
+
+
+def test_a_city_short_form_is_a_place_name_only_as_a_word(geocoder: OfflineGeocoder) -> None:
+    assert geocoder.divisions.lookup("张市")  # 张家口, 张家界, 张掖: one per province
+    assert geocoder.resolve_text("张市") is None  # ... so alone it is no answer
+    assert _answer(geocoder, GeocodeQuery("张市", province="河北省")) == (
+        "河北省 张家口市",
+        "city",
+    )
+
+
+def test_one_character_typo_only_where_unambiguous(geocoder: OfflineGeocoder) -> None:
+    # 朝杨区 in Beijing can only be 朝阳区
+    assert _answer(geocoder, GeocodeQuery("北京市朝杨区朝阳门外大街")) == (
+        "北京市 朝阳区",
+        "county",
+    )
+    # 岳簏区 fits 岳麓区 (长沙) and 岳塘区 (湘潭): the city named decides, else only the province
+    assert _answer(geocoder, GeocodeQuery("湖南省长沙市岳簏区麓山南路")) == (
+        "湖南省 长沙市 岳麓区",
+        "county",
+    )
+    assert _answer(geocoder, GeocodeQuery("湖南省岳簏区")) == ("湖南省", "province")
+    # no province or city named: a typo is never read
+    assert geocoder.resolve_text("朝杨区") is None
+
+
+def test_a_township_unique_in_the_province_gives_the_county(geocoder: OfflineGeocoder) -> None:
+    assert _answer(geocoder, GeocodeQuery("星沙街道开元东路", province="湖南省")) == (
+        "湖南省 长沙市 长沙县",
+        "county",
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        # 塘栖镇 is 临平区's since the 2021 split of 余杭区; the old address still says 余杭区
+        ("浙江省杭州市余杭区塘栖镇致和堂街100号", "浙江省 杭州市 临平区"),
+        # ... also with the township's older suffix (义蓬镇, now 钱塘区's 义蓬街道)
+        ("浙江省杭州市萧山区义蓬镇义盛路281号", "浙江省 杭州市 钱塘区"),
+        # a township the named county still has changes nothing
+        ("浙江省杭州市余杭区仓前街道", "浙江省 杭州市 余杭区"),
+    ],
+)
+def test_a_township_that_moved_to_a_neighbour_county(
+    geocoder: OfflineGeocoder, address: str, expected: str
+) -> None:
+    assert _answer(geocoder, GeocodeQuery(address)) == (expected, "county")
