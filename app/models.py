@@ -34,6 +34,13 @@ class Navigation(_Frozen):
     geo: str = Field(description="geo: 链接（WGS-84）/ geo: URI for any map app")
 
 
+class ContactEntry(_Frozen):
+    contact: str | None = Field(description="负责人 / Officer, as published")
+    phones: list[str] = Field(description="电话（拆分后）/ This officer's numbers")
+    phone_text: str = Field(description="电话原文 / This row's phone cells exactly as published")
+    calls: list[Call] = Field(description="可拨打的电话 / This officer's numbers with tel: links")
+
+
 class Point(_Frozen):
     id: str = Field(description="采血点编号 / Stable point id")
     name: str = Field(description="单位名称 / Police unit name")
@@ -42,20 +49,46 @@ class Point(_Frozen):
     city: str | None = Field(description="地市 / Prefecture-level city")
     district: str | None = Field(description="区县 / County-level division")
     adcode: str | None = Field(description="行政区划代码 / Administrative division code")
-    contact: str | None = Field(description="负责人 / Officer in charge, as published")
-    phones: list[str] = Field(description="电话（拆分后）/ Phone numbers, one per entry")
-    phone_text: str = Field(description="电话原文 / Phone cell exactly as published")
+    contact: str | None = Field(
+        description="负责人（多人以“、”分隔）/ Officer in charge, as published; several "
+        "joined by 、 (each with their numbers in `contacts`)"
+    )
+    phones: list[str] = Field(description="电话（拆分后）/ Every phone number, one per entry")
+    phone_text: str = Field(
+        description="电话原文 / Phone cells exactly as published; several joined by ' | '"
+    )
     precision: str = Field(
-        description="位置精度 / How precisely the location is known: exact, street, county, city"
+        description="位置精度 / How precisely the location is known: exact, street, county,"
+        " city, or province (no location yet)"
     )
     note: str | None = Field(description="备注 / Note on the record or how it was placed")
+    located: bool = Field(
+        description="是否有位置 / False: known only to its province, no location yet; listed"
+        " by region but never returned by /nearest, and lat, lon and navigation are null"
+    )
+    contacts: list[ContactEntry] = Field(
+        description="各负责人及其电话 / Every officer listed for this unit, with their numbers"
+    )
     calls: list[Call] = Field(description="可拨打的电话 / Dialable numbers with tel: links")
-    navigation: Navigation = Field(description="导航链接 / Links that open the point in map apps")
-    lat: float = Field(description="纬度，坐标系同请求 / Latitude in the requested system")
-    lon: float = Field(description="经度，坐标系同请求 / Longitude in the requested system")
+    navigation: Navigation | None = Field(
+        description="导航链接 / Links that open the point in map apps; null without a location"
+    )
+    lat: float | None = Field(
+        description="纬度，坐标系同请求 / Latitude in the requested system; null without a location"
+    )
+    lon: float | None = Field(
+        description="经度，坐标系同请求 / Longitude in the requested system;"
+        " null without a location"
+    )
 
 
 class NearestResult(Point):
+    """A ranked point: always located, so its coordinates and links are always there."""
+
+    located: Literal[True] = Field(description="由近及远排序的点都有位置 / Always true here")
+    navigation: Navigation = Field(description="导航链接 / Links that open the point in map apps")
+    lat: float = Field(description="纬度，坐标系同请求 / Latitude in the requested system")
+    lon: float = Field(description="经度，坐标系同请求 / Longitude in the requested system")
     distance_m: float = Field(description="大地线距离（米）/ Geodesic distance on WGS-84, metres")
 
 

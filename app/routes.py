@@ -6,6 +6,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from app import json_writer as jw
 from app.errors import NotFound, NotReady, describe_value, invalid_query_body
@@ -28,6 +29,7 @@ from app.params import (
     NearestParams,
     param_rules,
 )
+from app.ratelimit import charge_extra
 from app.served import ServedDataset
 from app.settings import Settings
 from geo.core.crs import Crs
@@ -37,7 +39,7 @@ from geo.query.answer import NearestAnswer, nearest_to_place
 from geo.query.answer import nearest as nearest_to_point  # `nearest` names the route
 from geo.query.catalogue import ADCODE_PATTERN, NAME_MAX_LENGTH
 
-__all__ = ["build_router", "current_dataset", "param_rules"]
+__all__ = ["answer_head_like_get", "build_router", "current_dataset", "param_rules"]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "参数错误 / Invalid parameters, with a message"},
@@ -122,6 +124,29 @@ def _resolve(resolver: AddressResolver | None, address: str) -> Placement:
     return placement
 
 
+def answer_head_like_get(router: APIRouter) -> APIRouter:
+    """`router`, with every GET route answering HEAD too (probes and monitors send it, and
+    RFC 9110 expects it of a GET resource): uvicorn sends the GET answer's headers, no body.
+
+    The HEAD twins stay out of the OpenAPI document, which would otherwise list each operation
+    twice under one id. They come after every GET route, so a 405 still names the GET route's
+    methods in `Allow`.
+    """
+    for route in list(router.routes):
+        if not isinstance(route, APIRoute) or not route.methods:
+            continue
+        if "GET" in route.methods and "HEAD" not in route.methods:
+            router.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                response_model=route.response_model,
+                dependencies=route.dependencies,
+                include_in_schema=False,
+            )
+    return router
+
+
 def build_router(settings: Settings) -> APIRouter:
     router = APIRouter()
     nearest_params = NearestParamRules(settings)
@@ -152,10 +177,11 @@ def build_router(settings: Settings) -> APIRouter:
         summary="批量查询最近的采血点 / Many /nearest queries in one call",
         description=(
             f"供小程序后端使用：一次最多 {settings.max_batch} 个查询，每个的参数与 /nearest 相同；"
-            "单个查询出错不影响其他查询。"
+            "单个查询出错不影响其他查询；限流时每个查询按一次请求计。"
             f" For mini-program backends: up to {settings.max_batch} queries, each with the"
             " parameters of /nearest (lat, lon, n, radius_m, coord) as JSON; each is answered"
-            " as /nearest would, and one item's error does not fail the others."
+            " as /nearest would, and one item's error does not fail the others. Under a rate"
+            " limit each query counts as one request."
         ),
     )
     async def nearest_batch(
@@ -171,6 +197,8 @@ def build_router(settings: Settings) -> APIRouter:
             ),
         ],
     ) -> Response:
+        # Each query costs what a /nearest request costs; the request itself paid for one.
+        charge_extra(request.scope, len(queries) - 1, f"this batch of {len(queries)} queries")
         served = current_dataset(request)
         wants_address = any(isinstance(q, dict) and "address" in q for q in queries)
         resolver = await address_resolver(request) if wants_address else None

@@ -7,6 +7,7 @@ joins bytes: FastAPI's generic encoder would cost more than the geodesic search 
 import asyncio
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -36,10 +37,13 @@ SAMPLE_NOTICE = (
     " / Sample data for demonstration only: not the official list of blood-collection points."
 )
 
-# Kept for tracing a record back through the build, not for the public.
-_UNPUBLISHED = frozenset({"source_row", "geocoder", "resolved", "warnings", "sheet"})
+# Kept for tracing a record back through the build, not for the public. `contacts` is public,
+# written after `located` below without the rows it came from.
+_UNPUBLISHED = frozenset({"source_row", "geocoder", "resolved", "warnings", "sheet", "source_rows"})
 # Public fields of a point, in response order; `lat`/`lon` come from the geometry.
-POINT_FIELDS = tuple(f.name for f in fields(PointRecord) if f.name not in _UNPUBLISHED)
+POINT_FIELDS = tuple(
+    f.name for f in fields(PointRecord) if f.name not in _UNPUBLISHED | {"contacts"}
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,35 @@ class ServedDataset:
         return jw.close(self.points_open_json[crs][position])
 
 
+def _calls(cells: Iterable[str]) -> list[dict[str, str]]:
+    """Dialable numbers in the given texts, each once, in order."""
+    calls = {phone: None for cell in cells for phone in split_phones(cell)}
+    return [{"number": phone.display, "uri": phone.tel} for phone in calls]
+
+
+def _public_contacts(record: PointRecord) -> list[dict[str, Any]]:
+    """Each officer with their numbers; a row repeating an earlier one's officer and numbers
+    (its text written differently) is shown once. The rows stay in the published dataset."""
+    shown: dict[tuple[str | None, tuple[str, ...] | str], dict[str, Any]] = {}
+    for row in record.contact_rows():
+        # Without a recognised number, the text itself is what a person reads: keep each.
+        shown.setdefault(
+            (row.contact, row.phones or row.phone_text),
+            {
+                "contact": row.contact,
+                "phones": list(row.phones),
+                "phone_text": row.phone_text,
+                "calls": _calls(row.phones or [row.phone_text]),
+            },
+        )
+    return list(shown.values())
+
+
 def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
-    """Every point's public fields, with dialable phones and map-app links; lat/lon added later."""
+    """Every point's public fields, with dialable phones and map-app links; lat/lon added later.
+
+    A point without a location (known only to its province) gets no map-app links: they would
+    lead to its province's seat, where it is not."""
     names = [props["name"] for props in dataset.properties]
     places = [
         "".join(dict.fromkeys(filter(None, (p["province"], p.get("city"), p.get("district")))))
@@ -72,12 +103,13 @@ def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
     links = navigation_links(dataset.lons, dataset.lats, names, places)
     points = []
     for props, navigation in zip(dataset.properties, links, strict=True):
+        record = PointRecord.from_properties(props)
         point = {name: props.get(name) for name in POINT_FIELDS}
+        point["located"] = record.located
+        point["contacts"] = _public_contacts(record)
         # `phones` holds one number per entry; an older list may only have the raw cell.
-        cells = props["phones"] or [props["phone_text"]]
-        calls = {phone: None for cell in cells for phone in split_phones(cell)}
-        point["calls"] = [{"number": phone.display, "uri": phone.tel} for phone in calls]
-        point["navigation"] = navigation.as_dict()
+        point["calls"] = _calls(props["phones"] or [props["phone_text"]])
+        point["navigation"] = navigation.as_dict() if record.located else None
         points.append(point)
     return points
 
@@ -89,8 +121,13 @@ def _points_json(dataset: Dataset, points: list[dict[str, Any]]) -> dict[Crs, tu
         # What the dataset stores (~1 cm); more digits would be noise.
         lons_list = np.round(lons, COORDINATE_DECIMALS).tolist()
         lats_list = np.round(lats, COORDINATE_DECIMALS).tolist()
+        # No coordinates for a point without a location: a client must not map it there.
         by_crs[crs] = tuple(
-            jw.open_object({**point, "lat": lat, "lon": lon})
+            jw.open_object(
+                {**point, "lat": lat, "lon": lon}
+                if point["located"]
+                else {**point, "lat": None, "lon": None}
+            )
             for point, lon, lat in zip(points, lons_list, lats_list, strict=True)
         )
     return by_crs

@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,8 @@ import orjson
 
 from geo.core.errors import DatasetError, PublishError
 from geo.core.geodesy import FloatArray
+from geo.record import PointRecord as PointRecord  # declared there, re-exported here
+from geo.record import check_contacts, check_source_rows
 
 FORMAT = "xunqin-dataset/1"
 GEOJSON_NAME = "points.geojson"
@@ -37,46 +39,8 @@ CURRENT_NAME = "CURRENT"
 PUBLISHED_DIR = "published"
 COORDINATE_DECIMALS = 7  # ~1 cm; more would claim a precision no source has
 
-_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # always fullmatch
 _UNCHECKED = ("format", "crs")  # manifest fields _read_manifest does not type-check
-
-
-@dataclass(frozen=True)
-class PointRecord:
-    """A published point's properties: the one declaration of their names, types and order."""
-
-    id: str
-    name: str
-    address: str
-    province: str
-    city: str | None
-    district: str | None
-    adcode: str | None
-    contact: str | None
-    phones: tuple[str, ...]  # one number per entry
-    phone_text: str  # the phone cell exactly as published
-    precision: str  # how precisely the location is known: exact, street, county, city, ...
-    source_row: int  # row number in the source list, for tracing every record back
-    # Written by the build pipeline; lists made otherwise (samples, tests) may lack them.
-    note: str | None = None
-    geocoder: str | None = None
-    resolved: str | None = None
-    warnings: tuple[str, ...] = ()
-    sheet: str | None = None  # only written when the source has sheets
-
-    def to_properties(self) -> dict[str, Any]:
-        """The GeoJSON properties object, keys in declaration order (tuples as lists)."""
-        props = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
-        if self.sheet is None:
-            del props["sheet"]
-        return props
-
-    @classmethod
-    def from_properties(cls, props: Mapping[str, Any]) -> "PointRecord":
-        """The record of validated properties (unknown keys ignored, absent ones default)."""
-        values = {f.name: props[f.name] for f in fields(cls) if f.name in props}
-        values.update({n: tuple(values[n]) for n in ("phones", "warnings") if n in values})
-        return cls(**values)
 
 
 def _json_types(annotation: Any) -> tuple[type, ...]:
@@ -88,6 +52,11 @@ def _json_types(annotation: Any) -> tuple[type, ...]:
 # Property name -> allowed JSON types. Every feature carries all of them.
 PROPERTY_TYPES: Mapping[str, tuple[type, ...]] = {
     f.name: _json_types(f.type) for f in fields(PointRecord) if f.default is MISSING
+}
+# Properties a feature may lack, checked when present: name -> what is wrong, or None.
+OPTIONAL_CHECKS: Mapping[str, Callable[[Any], str | None]] = {
+    "contacts": check_contacts,
+    "source_rows": check_source_rows,
 }
 
 
@@ -144,7 +113,7 @@ def read_current_version(data_dir: Path) -> str:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"cannot read {pointer}: {exc}") from None
-    _check_version(version, where=str(pointer))
+    check_version_name(version, where=str(pointer))
     return version
 
 
@@ -155,7 +124,7 @@ def load_current(data_dir: Path) -> Dataset:
 
 def load_version(data_dir: Path, version: str) -> Dataset:
     """Load and validate one published version; raise `DatasetError` saying what is wrong."""
-    _check_version(version, where="version")
+    check_version_name(version, where="version")
     directory = published_dir(data_dir) / version
     manifest = _read_manifest(directory / MANIFEST_NAME)
     if manifest.version != version:
@@ -244,6 +213,10 @@ def _check_feature(feature: Any, *, where: str) -> tuple[float, float, Mapping[s
         raise DatasetError(f"{where}: property 'id' is empty")
     if not all(isinstance(phone, str) for phone in props["phones"]):
         raise DatasetError(f"{where}: property 'phones' must be a list of strings")
+    for name, check in OPTIONAL_CHECKS.items():
+        problem = check(props[name]) if name in props else None
+        if problem is not None:
+            raise DatasetError(f"{where}: property {name!r} {problem}")
     if feature.get("id", props["id"]) != props["id"]:
         raise DatasetError(f"{where}: feature id and properties.id differ")
     return lon, lat, props
@@ -287,7 +260,7 @@ def publish_dataset(
 
     Interrupted at any point, CURRENT still names the previous complete version.
     """
-    _check_version(version, where="version")
+    check_version_name(version, where="version")
     raw = serialise_feature_collection(features)
     try:
         parse_feature_collection(raw, where=f"new version {version}")
@@ -359,8 +332,18 @@ def _read_manifest(path: Path) -> Manifest:
     return manifest
 
 
-def _check_version(version: str, *, where: str) -> None:
-    if not _VERSION_RE.match(version):
+def check_version_name(version: str, *, where: str = "--version") -> None:
+    """`DatasetError` unless `publish_dataset` would accept the name; a build checks it before
+    it writes anything named after it (its report).
+
+    >>> check_version_name("20260101-120000-ab12cd34")
+    >>> check_version_name("v9\\n")
+    Traceback (most recent call last):
+    ...
+    geo.core.errors.DatasetError: --version: 'v9\\n' is not a valid version name (letters, \
+digits, '.', '_', '-'; at most 64 characters)
+    """
+    if not _VERSION_RE.fullmatch(version):  # match's `$` would accept "v9\n"
         raise DatasetError(
             f"{where}: {version!r} is not a valid version name "
             "(letters, digits, '.', '_', '-'; at most 64 characters)"
@@ -390,7 +373,8 @@ def published_versions(data_dir: Path) -> list[Manifest]:
     root = published_dir(data_dir)
     manifests = []
     for directory in sorted(root.iterdir()) if root.is_dir() else []:
-        if directory.name.startswith(".") or not directory.is_dir():
+        # A directory whose name no build could have chosen ("v9\n") is not a version.
+        if not directory.is_dir() or not _VERSION_RE.fullmatch(directory.name):
             continue
         try:
             manifests.append(_read_manifest(directory / MANIFEST_NAME))

@@ -15,6 +15,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "geo.core": ("geo.dataset", "geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
     # the published format is read by both sides, so it knows neither
     "geo.dataset": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
+    # the published point (geo.dataset's PointRecord, in a module of its own): likewise
+    "geo.record": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
     # the query side never reaches into ingestion or the web
     "geo.query": ("geo.pipeline", "app", "scripts"),
     # geocoders are used by the pipeline and (offline only) by the app, never the reverse

@@ -68,9 +68,11 @@
       tencent: "腾讯地图",
       precision: {
         street: "位置精确到街道，仅供参考",
+        township: "大致位置（乡镇或街道附近），仅供参考",
         county: "大致位置（区县驻地附近），仅供参考",
         city: "大致位置（地市驻地附近），仅供参考"
       },
+      noLocation: "尚无位置：只知道所在省份，请先打电话询问地址",
       errorPrefix: "出错了：",
       networkError: "网络连接失败，请检查网络后重试。",
       httpError: function (status) { return "服务器返回错误（" + status + "），请稍后重试。"; }
@@ -131,9 +133,11 @@
       tencent: "Tencent Maps",
       precision: {
         street: "Located to the street; check before you go",
+        township: "Approximate location (township); check before you go",
         county: "Approximate location (county seat); check before you go",
         city: "Approximate location (city seat); check before you go"
       },
+      noLocation: "No location yet: only the province is known. Phone to ask for the address",
       errorPrefix: "Something went wrong: ",
       networkError: "Could not reach the server. Check your connection and try again.",
       httpError: function (status) { return "The server answered with an error (" + status + "). Please try again later."; }
@@ -556,6 +560,48 @@
     });
   }
 
+  function callBox(calls, shown) {
+    var box = el("div", "calls");
+    for (var i = 0; i < calls.length; i++) {
+      var uri = calls[i].uri || "";
+      if (!/^tel:/i.test(uri) || shown[uri]) { continue; }
+      shown[uri] = true;
+      var link = el("a", "call", t("call") + calls[i].number);
+      link.href = uri;
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  // Every officer with their own numbers (a unit listed on several rows has several), then any
+  // number not given with an officer; each number is shown once.
+  function renderContacts(item, point) {
+    var contacts = Array.isArray(point.contacts) ? point.contacts : [];
+    var shown = {};
+    if (!contacts.length && point.contact) {
+      item.appendChild(el("p", "contact", t("contact") + point.contact));
+    }
+    for (var i = 0; i < contacts.length; i++) {
+      var group = el("div", "contact-group");
+      if (contacts[i].contact) {
+        group.appendChild(el("p", "contact", t("contact") + contacts[i].contact));
+      }
+      var own = callBox(contacts[i].calls || [], shown);
+      if (own.firstChild) {
+        group.appendChild(own);
+      } else if (contacts[i].phone_text && !(contacts[i].calls || []).length) {
+        group.appendChild(el("p", "phone-text", t("phoneText") + contacts[i].phone_text));
+      }
+      if (group.firstChild) { item.appendChild(group); }
+    }
+    var rest = callBox(callsOf(point), shown);
+    if (rest.firstChild) {
+      item.appendChild(rest);
+    } else if (!contacts.length && !callsOf(point).length && point.phone_text) {
+      item.appendChild(el("p", "phone-text", t("phoneText") + point.phone_text));
+    }
+  }
+
   function renderPoint(point) {
     var item = el("li", "point");
     item.setAttribute("data-id", point.id);
@@ -568,23 +614,13 @@
       item.appendChild(distance);
     }
     if (point.address) { item.appendChild(el("p", "address", point.address)); }
-    var precision = TEXT[state.lang].precision[point.precision];
-    if (precision) { item.appendChild(el("p", "precision", precision)); }
-    if (point.contact) { item.appendChild(el("p", "contact", t("contact") + point.contact)); }
-
-    var calls = callsOf(point);
-    if (calls.length) {
-      var callBox = el("div", "calls");
-      for (var i = 0; i < calls.length; i++) {
-        if (!/^tel:/i.test(calls[i].uri || "")) { continue; }
-        var link = el("a", "call", t("call") + calls[i].number);
-        link.href = calls[i].uri;
-        callBox.appendChild(link);
-      }
-      item.appendChild(callBox);
-    } else if (point.phone_text) {
-      item.appendChild(el("p", "phone-text", t("phoneText") + point.phone_text));
+    if (point.located === false) {
+      item.appendChild(el("p", "no-location", t("noLocation")));
+    } else {
+      var precision = TEXT[state.lang].precision[point.precision];
+      if (precision) { item.appendChild(el("p", "precision", precision)); }
     }
+    renderContacts(item, point);
 
     var navigation = point.navigation || {};
     var nav = el("div", "nav");

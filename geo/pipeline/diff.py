@@ -3,7 +3,8 @@
 Points are matched by id first (ids are derived from name + address, so an unchanged record keeps
 its id); a point whose address was edited gets a new id, so unmatched points are then paired by
 name within the same division and reported as changed rather than as one removal plus one
-addition.
+addition. Points built from several rows of the same unit are counted as `merged`: their later
+rows are in the point (its contacts), not lost.
 """
 
 from collections import defaultdict
@@ -81,6 +82,7 @@ class DatasetDiff:
     unchanged: int = 0
     moved_threshold_m: float = MOVED_M
     _summary: dict[str, int] = field(default_factory=dict, compare=False)
+    merged: tuple[PointState, ...] = ()  # new points carrying more than one source row
 
     @property
     def moved(self) -> tuple[Change, ...]:
@@ -98,6 +100,7 @@ class DatasetDiff:
             "moved": len(self.moved),
             "phones_changed": len(self.phones_changed),
             "unchanged": self.unchanged,
+            "merged": len(self.merged),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -107,6 +110,9 @@ class DatasetDiff:
             "added": [_listed(p) for p in self.added],
             "removed": [_listed(p) for p in self.removed],
             "moved": [c.to_json() for c in self.moved],
+            "merged": [
+                {**_listed(p), "source_rows": list(p.record.source_rows)} for p in self.merged
+            ],
             "phones_changed": [c.to_json() for c in self.phones_changed],
             "other_changes": [
                 c.to_json()
@@ -184,4 +190,7 @@ def diff_points(
     removed.sort(key=lambda p: p.record.id)
     added.sort(key=lambda p: p.record.id)
     changed.sort(key=lambda c: c.new.record.id)
-    return DatasetDiff(tuple(added), tuple(removed), tuple(changed), unchanged, moved_m)
+    merged = sorted((p for p in new if len(p.record.source_rows) > 1), key=lambda p: p.record.id)
+    return DatasetDiff(
+        tuple(added), tuple(removed), tuple(changed), unchanged, moved_m, merged=tuple(merged)
+    )

@@ -24,13 +24,14 @@ from geo.pipeline.ingest import IngestResult, Reason, RowIssue, SourceRecord, po
 from geo.pipeline.overrides import OverrideProblem, Overrides
 
 FlagPolicy = Literal["warn", "hold"]
-RowStatus = Literal["published", "flagged", "held", "rejected", "duplicate", "blank", "skipped"]
+# "merged": a later row of a unit already listed at the same address, published in its point.
+RowStatus = Literal["published", "flagged", "held", "rejected", "merged", "blank", "skipped"]
 
 # What a person reading a point should know about how precisely it is placed.
 _PRECISION_NOTES = {
     "county": "位置为所在区县政府驻地附近（按地址估计），并非单位门址；前往前请先电话确认。",
     "city": "位置仅精确到地市（地市政府驻地附近），并非单位门址；前往前请务必电话确认。",
-    "province": "位置仅精确到省（省会附近），并非单位门址；前往前请务必电话确认。",
+    "province": "尚无位置：仅知所在省份，不参与距离排序；前往前请先电话确认地址。",
     "township": "位置为所在乡镇或街道附近，并非单位门址；前往前请先电话确认。",
     "street": "位置为所在道路附近，可能与单位门口有一段距离。",
 }
@@ -79,8 +80,14 @@ class BuildResult:
             Counter(o.reason for o in self.outcomes if o.reason and o.status != "published")
         )
 
+    def needs_location(self) -> list[PointRecord]:
+        """Published points known only to their province: listed, never ranked by distance,
+        until ops give them coordinates in data/overrides.csv."""
+        records = (PointRecord.from_properties(f["properties"]) for f in self.features)
+        return [record for record in records if not record.located]
 
-_STATUSES = ("published", "flagged", "held", "rejected", "duplicate", "blank", "skipped")
+
+_STATUSES = ("published", "flagged", "held", "rejected", "merged", "blank", "skipped")
 
 
 # What a provider raises when asking again now will not help: the build stops (GeocoderStopped).
@@ -140,6 +147,7 @@ def place_records(
     for done, record in enumerate(progress(records)):
         try:
             outcome, feature = _place_one(record, pipeline)
+            outcomes.extend(_same_unit_outcomes(record, outcome))
         except GeocoderErrors as exc:
             raise GeocoderStopped(
                 f"{pipeline.placer.name} stopped answering after {done} of {len(records)} "
@@ -170,7 +178,6 @@ def place_records(
 
 _ISSUE_STATUS: Mapping[Reason, RowStatus] = {
     Reason.BLANK: "blank",
-    Reason.DUPLICATE: "duplicate",
     Reason.REPEATED_HEADER: "skipped",
     Reason.NOTE_ROW: "skipped",
     Reason.SECTION_ROW: "skipped",
@@ -187,6 +194,38 @@ def _issue_outcome(issue: RowIssue) -> RowOutcome:
         reason=issue.reason.value,
         detail=issue.detail,
     )
+
+
+def _same_unit_outcomes(record: SourceRecord, first: RowOutcome) -> list[RowOutcome]:
+    """The later rows of the same unit and address end where their first row ends: merged
+    into its point when that is published, otherwise held or rejected with it."""
+    published = first.status in ("published", "flagged")
+    outcomes = []
+    for position, row in enumerate(record.same_unit_rows, start=1):
+        earlier = record.rows[:position]
+        same = next((e for e in earlier if row.own_contact().same_as(e.own_contact())), None)
+        if published:
+            kept = (
+                f"repeats {same.ref}" if same is not None
+                else "its contact and phones are kept in that point"
+            )  # fmt: skip
+            detail = f"same name and address as {record.ref}: {kept}"
+        else:
+            detail = (
+                f"same name and address as {record.ref}, which is {first.status}: {first.detail}"
+            )
+        outcomes.append(
+            RowOutcome(
+                source_row=row.source_row,
+                sheet=row.sheet,
+                status="merged" if published else first.status,
+                reason="same_unit_and_address" if published else first.reason,
+                detail=detail,
+                point_id=first.point_id,
+                name=row.name,
+            )
+        )
+    return outcomes
 
 
 def _place_one(
@@ -267,6 +306,7 @@ def _place_one(
             "the point is placed but no province could be determined for it",
         ), None
     note = " ".join(filter(None, [_PRECISION_NOTES.get(placement.precision), *warnings]))
+    contacts = record.contacts()
     point = PointRecord(
         id=identifier,
         name=record.name,
@@ -275,16 +315,19 @@ def _place_one(
         city=division.city,
         district=division.district,
         adcode=division.adcode,
-        contact=record.contact,
-        phones=record.phones,
-        phone_text=record.phone_text,
+        contact=contacts.contact,
+        phones=contacts.phones,
+        phone_text=contacts.phone_text,
         precision=placement.precision,
         source_row=record.source_row,
         note=note or None,
         geocoder=placement.source,
         resolved=placement.resolved,
-        warnings=(*warnings, *record.notes),  # record notes: e.g. an unreadable phone cell
+        # record notes: e.g. an unreadable phone cell, in any of the unit's rows
+        warnings=(*warnings, *(n for row in record.rows for n in row.notes)),
         sheet=record.sheet,
+        source_rows=tuple(row.source_row for row in record.rows),
+        contacts=contacts.contacts,
     )
     feature = make_feature(placement.lon, placement.lat, point.to_properties())
     if warnings and pipeline.flag_policy == "hold":

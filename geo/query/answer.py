@@ -84,7 +84,7 @@ def _search(
     crs: Crs,
     echo: Mapping[str, Any],
 ) -> NearestAnswer:
-    hits = catalogue.index.nearest(lon, lat, n, max_distance_m=radius_m)
+    hits = catalogue.nearest(lon, lat, n, max_distance_m=radius_m)  # located points only
     return NearestAnswer(
         crs=crs,
         query=echo,

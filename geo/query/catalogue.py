@@ -1,6 +1,9 @@
 """Catalogue: a loaded dataset with its PointIndex, lookup by id and browsing by region.
 
 Built once per published version and never changed; a reload builds a new one beside it.
+Only located points are in the index: a point known only to its province (`geo.record.
+is_located`) would get a distance from its province's seat, a place it is not. It is still
+listed by id and by region.
 """
 
 import re
@@ -11,7 +14,8 @@ import numpy as np
 
 from geo.core.errors import InvalidQuery
 from geo.dataset import Dataset
-from geo.query.index import IntArray, PointIndex
+from geo.query.index import IntArray, Neighbours, PointIndex
+from geo.record import is_located
 
 # A province, city or county code (220000, 2201, 220113): the API declares this pattern.
 ADCODE_PATTERN = r"^(\d\d){1,3}$"
@@ -32,10 +36,13 @@ class Catalogue:
     >>> cat = Catalogue.build(ds)
     >>> cat.position_of("a"), cat.browse(province="吉林").tolist(), cat.browse().tolist()
     (1, [0], [0, 1])
+    >>> cat.nearest(114.3, 30.6, 5).positions.tolist()
+    [1, 0]
     """
 
     dataset: Dataset
-    index: PointIndex
+    index: PointIndex  # over the located points only: its positions index `ranked`
+    ranked: IntArray  # dataset positions of the located points, in dataset order
     positions_by_id: Mapping[str, int]
     browse_order: IntArray  # positions ordered by (adcode, id): a stable listing order
     _provinces: np.ndarray
@@ -44,7 +51,12 @@ class Catalogue:
 
     @classmethod
     def build(cls, dataset: Dataset) -> "Catalogue":
-        index = PointIndex(dataset.lons, dataset.lats, np.array(dataset.ids, dtype=str))
+        located = np.array(
+            [is_located(p.get("precision")) for p in dataset.properties], dtype=bool
+        ).reshape(-1)
+        ranked = np.flatnonzero(located).astype(np.int64)
+        keys = np.array(dataset.ids, dtype=str).reshape(-1)[ranked]
+        index = PointIndex(dataset.lons[ranked], dataset.lats[ranked], keys)
         provinces = np.array([p.get("province") or "" for p in dataset.properties], dtype=str)
         cities = np.array([p.get("city") or "" for p in dataset.properties], dtype=str)
         adcodes = np.array([p.get("adcode") or "" for p in dataset.properties], dtype=str)
@@ -53,6 +65,7 @@ class Catalogue:
         return cls(
             dataset=dataset,
             index=index,
+            ranked=ranked,
             positions_by_id={key: position for position, key in enumerate(dataset.ids)},
             browse_order=browse_order,
             _provinces=provinces,
@@ -62,6 +75,17 @@ class Catalogue:
 
     def position_of(self, point_id: str) -> int | None:
         return self.positions_by_id.get(point_id)
+
+    def located(self, position: int) -> bool:
+        """Whether the point at this dataset position is ranked by distance."""
+        return is_located(self.dataset.properties[position].get("precision"))
+
+    def nearest(
+        self, lon: float, lat: float, k: int, *, max_distance_m: float | None = None
+    ) -> Neighbours:
+        """`PointIndex.nearest` over the located points, with dataset positions."""
+        hits = self.index.nearest(lon, lat, k, max_distance_m=max_distance_m)
+        return Neighbours(self.ranked[hits.positions], hits.distances_m)
 
     def browse(
         self, *, province: str | None = None, city: str | None = None, adcode: str | None = None
@@ -154,7 +178,7 @@ def _name_matches(names: np.ndarray, query: str, param: str) -> np.ndarray:
 def _adcode_prefix(adcode: str) -> str:
     """'220000' -> '22', '220100' -> '2201', '220113' -> '220113'."""
     adcode = adcode.strip()
-    if not _ADCODE_RE.match(adcode):
+    if not _ADCODE_RE.fullmatch(adcode):
         raise InvalidQuery(f"adcode must be {ADCODE_RULE}, got {adcode!r}")
     while len(adcode) > 2 and adcode.endswith("00"):
         adcode = adcode[:-2]

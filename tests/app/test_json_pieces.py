@@ -11,7 +11,9 @@ from geo.dataset import PointRecord
 def test_point_fields_come_from_the_record_in_order_and_match_the_documented_model():
     record_order = [f.name for f in fields(PointRecord)]
     assert list(POINT_FIELDS) == sorted(POINT_FIELDS, key=record_order.index)
-    assert list(Point.model_fields) == [*POINT_FIELDS, "calls", "navigation", "lat", "lon"]
+    assert list(Point.model_fields) == [
+        *POINT_FIELDS, "located", "contacts", "calls", "navigation", "lat", "lon"
+    ]  # fmt: skip
 
 
 def test_writer_pieces_compose_into_the_json_orjson_would_write():

@@ -7,14 +7,34 @@ import pytest
 from app.main import create_app
 from app.models import NearestResponse
 from app.settings import Settings
-from geo.dataset import load_current
+from geo.dataset import Dataset, load_current, make_feature, publish_dataset
 from geo.query.reference import brute_force_nearest
-from tests.support import REPO_DATA_DIR, live_server, publish_points, wait_until_ready
+from tests.support import (
+    REPO_DATA_DIR,
+    live_server,
+    point_properties,
+    publish_points,
+    wait_until_ready,
+)
+
+
+class Located:
+    """The sample's located points (the oracle's input) and their ids."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        keep = np.array([p["precision"] != "province" for p in dataset.properties])
+        self.lons, self.lats = dataset.lons[keep], dataset.lats[keep]
+        self.ids = tuple(np.array(dataset.ids)[keep].tolist())
+        self.unlocated = tuple(np.array(dataset.ids)[~keep].tolist())
 
 
 @pytest.fixture(scope="module")
 def sample():
-    return load_current(REPO_DATA_DIR)
+    # Brute force over every point the sample can rank: those known only to their province
+    # (2 in the sample) are never ranked, so the oracle does not see them either.
+    located = Located(load_current(REPO_DATA_DIR))
+    assert len(located.unlocated) == 2
+    return located
 
 
 def test_nearest_over_http_equals_brute_force(client, sample):
@@ -85,3 +105,44 @@ def test_far_away_query_still_answers_exactly(client, sample):
     want = brute_force_nearest(sample.lons, sample.lats, np.array(sample.ids), -58.4, -34.6, 3)
     assert [r["id"] for r in body["results"]] == [sample.ids[p] for p in want.positions]
     assert body["results"][0]["distance_m"] > 10_000_000
+
+
+def test_a_point_known_only_to_its_province_is_listed_but_never_ranked(tmp_path):
+    # "seat" is placed at 长春 (吉林省's seat) because only its province is known: right where
+    # the query is, yet no distance to it would be true. City level stays ranked and labelled.
+    here = (125.3235, 43.8171)
+    points = [
+        ("seat", here, {"precision": "province", "adcode": "220000", "city": None,
+                        "district": None, "phone_text": "010-6000001"}),
+        ("county", (125.40, 43.90), {}),
+        ("city", (125.60, 44.00), {"precision": "city", "adcode": "220100", "district": None}),
+    ]  # fmt: skip
+    features = [
+        make_feature(*where, point_properties(pid, row, **changes))
+        for row, (pid, where, changes) in enumerate(points, start=1)
+    ]
+    publish_dataset(tmp_path, features, version="v1", source="t", sample=True, builder="t")
+    with live_server(create_app(Settings(data_dir=tmp_path, access_log=False))) as url:
+        wait_until_ready(url)
+        query = {"lat": here[1], "lon": here[0], "n": 50}
+        nearest = httpx.get(f"{url}/nearest", params=query).json()
+        batch = httpx.post(f"{url}/nearest/batch", json={"queries": [query, {**query, "n": 1}]})
+        listed = httpx.get(f"{url}/points", params={"province": "吉林省"}).json()
+        one = httpx.get(f"{url}/points/seat", params={"coord": "gcj02"}).json()
+        regions = httpx.get(f"{url}/regions").json()
+
+    assert [r["id"] for r in nearest["results"]] == ["county", "city"]
+    assert all(r["located"] is True for r in nearest["results"])
+    assert nearest["results"][1]["precision"] == "city"
+    answers = [[r["id"] for r in a["results"]] for a in batch.json()["answers"]]
+    assert answers == [["county", "city"], ["county"]]
+
+    by_id = {point["id"]: point for point in listed["results"]}
+    assert listed["total"] == 3 and set(by_id) == {"seat", "county", "city"}
+    seat = by_id["seat"]
+    assert seat["located"] is False and seat["precision"] == "province"
+    assert seat["lat"] is None and seat["lon"] is None and seat["navigation"] is None
+    assert [c["number"] for c in seat["calls"]] == ["010-6000001"]  # still reachable by phone
+    assert one["point"]["located"] is False and one["point"]["lat"] is None
+    assert by_id["city"]["located"] is True and by_id["city"]["lat"] == 44.0
+    assert regions["provinces"][0]["points"] == 3  # counted where it is listed

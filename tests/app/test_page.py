@@ -235,6 +235,9 @@ def test_nearest_list_matches_the_api(granted: "Page", base_url: str, api: httpx
     assert [r["id"] for r in results][:2] == ["t-near", "t-city"]
     assert len(results[0]["calls"]) == 2
     assert len(results[1]["calls"]) == 1
+    # A city-level point is ranked, and says how rough its place is.
+    assert results[1]["precision"] == "city" and results[1]["located"] is True
+    expect(items.nth(1).locator(".precision")).to_have_text("大致位置（地市驻地附近），仅供参考")
 
     banner = granted.locator("#sample-banner")
     expect(banner).to_have_text("样例数据，并非官方名单")
@@ -542,3 +545,67 @@ def test_large_area_pages_with_more_button(browser: "Browser", tmp_path: Path) -
         expect(page.locator("#more")).to_be_hidden()
         expect(page.locator("#shown-of")).to_be_hidden()
         assert items.last.get_attribute("data-id") == "t-many-204"
+
+
+def test_every_officer_and_number_shows_and_a_point_without_location_says_so(
+    browser: "Browser", tmp_path: Path
+) -> None:
+    # One unit listed on two rows (an office line, then an officer's mobile), and one unit known
+    # only to its province, placed at the province's seat right where the phone is.
+    merged = point_properties(
+        "t-merged", 2, district="南关区", adcode="220102", contact="测试联系人（占位）",
+        phones=["010-6000001", "010-6000002"], phone_text="010-6000001 | 010-6000002",
+        source_rows=[2, 7],
+        contacts=[
+            {"contact": None, "phones": ["010-6000001"], "phone_text": "010-6000001",
+             "source_row": 2},
+            {"contact": "测试联系人（占位）", "phones": ["010-6000002"],
+             "phone_text": "010-6000002", "source_row": 7},
+        ],
+    )  # fmt: skip
+    unlocated = point_properties(
+        "t-unlocated", 3, city=None, district=None, adcode="220000", precision="province",
+        phone_text="010-6000003",
+    )  # fmt: skip
+    features = [
+        make_feature(125.3290, 43.8190, merged),
+        make_feature(HERE_LON, HERE_LAT, unlocated),
+    ]
+    publish_dataset(
+        tmp_path, features, version="page-merged", source="tests", sample=True, builder="tests"
+    )
+    app = create_app(Settings(data_dir=tmp_path, access_log=False))
+    app.include_router(build_page_router())
+    here = {"latitude": HERE_LAT, "longitude": HERE_LON, "accuracy": 30}
+    with (
+        live_server(app) as url,
+        open_page(browser, permissions=["geolocation"], geolocation=here) as page,
+    ):
+        page.goto(url + "/")
+        items = page.locator("#results > li.point")
+        expect(page.locator("#results-title")).to_have_text("离你最近的 1 个采血点")
+        expect(items).to_have_count(1)  # the province-level point is never "nearest"
+        item = items.first
+        assert item.get_attribute("data-id") == "t-merged"
+        groups = item.locator(".contact-group")
+        expect(groups).to_have_count(2)
+        expect(groups.nth(1).locator(".contact")).to_have_text("负责人：测试联系人（占位）")
+        hrefs = [link.get_attribute("href") for link in item.locator("a.call").all()]
+        assert hrefs == ["tel:0106000001", "tel:0106000002"]
+        expect(item.locator(".precision")).to_have_text("大致位置（区县驻地附近），仅供参考")
+
+        page.get_by_role("button", name="按地区选择").click()
+        page.get_by_label("省份", exact=True).select_option("220000")
+        page.get_by_label("地区", exact=True).select_option(label="省直辖县级行政区划（1）")
+        expect(items).to_have_count(2)  # that area's code covers the province: both listed
+        item = page.locator('#results > li.point[data-id="t-unlocated"]')
+        expect(item.locator(".no-location")).to_have_text(
+            "尚无位置：只知道所在省份，请先打电话询问地址"
+        )
+        expect(item.locator(".precision")).to_have_count(0)
+        expect(item.locator(".distance")).to_have_count(0)
+        expect(item.locator(".nav a")).to_have_count(0)  # no directions to the province's seat
+        expect(item.locator("a.call")).to_have_count(1)
+        screenshot(page, "page-no-location")
+        page.locator("#lang-toggle").click()
+        expect(item.locator(".no-location")).to_contain_text("No location yet")

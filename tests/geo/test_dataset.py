@@ -126,3 +126,56 @@ def test_a_point_record_round_trips_through_its_properties():
     assert list(record.to_properties()) == list(props)  # key order: the bytes published
     assert "sheet" not in PointRecord.from_properties(point_properties("b", 1)).to_properties()
     assert set(PROPERTY_TYPES) < set(props)  # required ones; note, geocoder, ... are optional
+
+
+MERGED = {
+    "contact": "测试联系人（占位）",
+    "phones": ["010-6000001", "010-6000002"],
+    "phone_text": "010-6000001 | 010-6000002",
+    "source_rows": [4, 9],
+    "contacts": [
+        {"contact": None, "phones": ["010-6000001"], "phone_text": "010-6000001", "source_row": 4},
+        {
+            "contact": "测试联系人（占位）",
+            "phones": ["010-6000002"],
+            "phone_text": "010-6000002",
+            "source_row": 9,
+            "sheet": "吉林",
+        },
+    ],
+}
+
+
+def test_a_merged_point_keeps_every_rows_contact_through_publishing(tmp_path: Path):
+    props = point_properties("a", 4, **MERGED)
+    publish_dataset(
+        tmp_path, [make_feature(125.3, 43.8, props)], version="v1", source="t", sample=True,
+        builder="t",
+    )  # fmt: skip
+    (record,) = load_current(tmp_path).records()
+    assert record.source_rows == (4, 9)
+    assert [(c.source_row, c.sheet, c.phone_text) for c in record.contacts] == [
+        (4, None, "010-6000001"),
+        (9, "吉林", "010-6000002"),
+    ]
+    assert record.to_properties() == props and record.contact_rows() == record.contacts
+    # A list without `contacts` still has its one row's contact, from the flat fields.
+    (plain,) = PointRecord.from_properties(point_properties("b", 3, phone_text="x")).contact_rows()
+    assert (plain.source_row, plain.phone_text) == (3, "x")
+    assert PointRecord.from_properties(point_properties("c", 1)).contact_rows() == ()
+
+
+@pytest.mark.parametrize(
+    ("changed", "message"),
+    [
+        ({"contacts": {"contact": None}}, "'contacts' must be a list"),
+        ({"contacts": [{**MERGED["contacts"][0], "phones": "010"}]}, "item 0: 'phones'"),
+        ({"contacts": [{**MERGED["contacts"][0], "source_row": "4"}]}, "'source_row'"),
+        ({"contacts": [{**MERGED["contacts"][0], "phone_text": None}]}, "'phone_text'"),
+        ({"source_rows": [4, "9"]}, "'source_rows' must be a list of row numbers"),
+    ],
+)
+def test_malformed_contacts_are_never_published(tmp_path: Path, changed, message):
+    feature = make_feature(125.3, 43.8, point_properties("a", 4, **{**MERGED, **changed}))
+    with pytest.raises(PublishError, match=message):
+        publish_dataset(tmp_path, [feature], version="v1", source="t", sample=True, builder="t")

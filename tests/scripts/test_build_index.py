@@ -147,11 +147,11 @@ def test_every_row_of_a_messy_list_is_published_or_reported(built: dict[str, Any
     assert data_rows == len(rows) == 11
     assert report["rows_read"] == data_rows
     assert counts["published"] + counts["flagged"] == 6 and counts["held"] == 0
-    assert counts["duplicate"] == 1 and counts["blank"] == 1 and counts["skipped"] == 1
+    assert counts["merged"] == 1 and counts["blank"] == 1 and counts["skipped"] == 1
     assert counts["rejected"] == 2
 
     by_row = {(r.get("sheet"), r["source_row"]): r for r in report["rows"]}
-    assert by_row[("湖南", rows["duplicate"])]["reason"] == "duplicate"
+    assert by_row[("湖南", rows["duplicate"])]["status"] == "merged"
     assert by_row[("湖南", rows["blank"])]["reason"] == "blank"
     assert by_row[("吉林", rows["no_address"])]["reason"] == "missing_address"
     assert by_row[("吉林", rows["unplaceable"])]["reason"] == "no_placement"

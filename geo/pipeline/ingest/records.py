@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from geo.core.text import match_key
+from geo.record import PHONE_TEXT_SEPARATOR as PHONE_TEXT_SEPARATOR  # re-exported
+from geo.record import Contact, Contacts, combine_contacts
 
-# Joins the published text of several phone columns in `SourceRecord.phone_text`; it never
-# occurs inside a phone number, so `split_phones` reads the joined text like the cells.
-PHONE_TEXT_SEPARATOR = " | "
 POINT_ID_PREFIX = "pt-"
 
 
@@ -34,7 +33,6 @@ class Reason(StrEnum):
     BLANK = "blank"  # every cell empty (or only whitespace / invisible characters)
     MISSING_NAME = "missing_name"
     MISSING_ADDRESS = "missing_address"
-    DUPLICATE = "duplicate"  # same normalised name and address as an earlier row
     REPEATED_HEADER = "repeated_header"
     NOTE_ROW = "note_row"  # a footer such as "注：…", "填表人：…", "合计"
     SECTION_ROW = "section_row"  # one text merged across the row, e.g. a city heading
@@ -77,6 +75,10 @@ class SourceRecord:
     `merged` maps a column's header to the top-left cell of the merged range its value came
     from. `notes` says what a reader should know about the row (e.g. a phone cell with digits
     but no recognisable number).
+
+    Later rows with the same unit name and address (after `match_key`) are not separate points:
+    they are kept whole in `same_unit_rows`, and `rows` / `contacts()` give every row's contact,
+    numbers and phone text, so one point carries them all.
     """
 
     sheet: str | None
@@ -92,10 +94,25 @@ class SourceRecord:
     original: Mapping[str, str] = field(hash=False)
     merged: Mapping[str, str] = field(default_factory=dict, hash=False)
     notes: tuple[str, ...] = ()
+    same_unit_rows: tuple["SourceRecord", ...] = ()  # later rows naming the same unit and address
 
     @property
     def ref(self) -> RowRef:
         return RowRef(self.sheet, self.source_row)
+
+    @property
+    def rows(self) -> tuple["SourceRecord", ...]:
+        """This row and every later row of the same unit, in source order."""
+        return (self, *self.same_unit_rows)
+
+    def own_contact(self) -> Contact:
+        """This row's own contact, numbers and phone text."""
+        return Contact(self.contact, self.phones, self.phone_text, self.source_row, self.sheet)
+
+    def contacts(self) -> Contacts:
+        """Every row's contact (a row repeating an earlier one adds nothing) and the flat
+        fields of the point they make."""
+        return combine_contacts(row.own_contact() for row in self.rows)
 
 
 def point_id(record: SourceRecord) -> str:
@@ -112,7 +129,6 @@ class RowIssue:
     reason: Reason
     detail: str
     original: Mapping[str, str] = field(hash=False)
-    duplicate_of: RowRef | None = None
 
     @property
     def ref(self) -> RowRef:
@@ -160,11 +176,16 @@ class IngestResult:
 
     def __post_init__(self) -> None:
         # The promise to ops: no row is ever lost between the source and the report.
-        if self.rows_read != len(self.records) + len(self.issues):
+        in_records = sum(len(record.rows) for record in self.records)
+        if self.rows_read != in_records + len(self.issues):
             raise AssertionError(
-                f"{self.path}: {self.rows_read} rows read but {len(self.records)} records "
+                f"{self.path}: {self.rows_read} rows read but {in_records} in records "
                 f"+ {len(self.issues)} issues"
             )
+
+    def merged_rows(self) -> int:
+        """Rows kept inside an earlier row's record (same unit and address)."""
+        return sum(len(record.same_unit_rows) for record in self.records)
 
     def issue_counts(self) -> dict[str, int]:
         """Issues per reason code, most frequent first."""

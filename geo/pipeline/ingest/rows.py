@@ -1,9 +1,14 @@
-"""Every data row below a header accounted for: a `SourceRecord`, or a `RowIssue` saying why not."""
+"""Every data row below a header accounted for: a `SourceRecord`, or a `RowIssue` saying why not.
+
+Rows naming the same unit at the same address become one record that keeps every one of them
+(`SourceRecord.same_unit_rows`): the official lists give an office line and an officer's mobile
+on separate rows, and both are what families call.
+"""
 
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from geo.core.errors import SourceError
@@ -180,19 +185,6 @@ def _record(line: _Line) -> SourceRecord:
     )
 
 
-def _duplicate_detail(record: SourceRecord, earlier: SourceRecord) -> str:
-    differs = [
-        what
-        for what, mine, theirs in (
-            ("contact", record.contact, earlier.contact),
-            ("phones", record.phones, earlier.phones),
-        )
-        if mine != theirs
-    ]
-    note = f" ({' and '.join(differs)} differ)" if differs else ""
-    return f"same name and address as {earlier.ref}{note}"
-
-
 class _Accounting:
     """Turns the data rows of every sheet into records and issues, keeping cross-sheet state."""
 
@@ -201,7 +193,8 @@ class _Accounting:
         self.issues: list[RowIssue] = []
         self.warnings: list[IngestWarning] = list(reader_warnings)
         self.rows_read = 0
-        self._first_by_key: dict[tuple[str, str], SourceRecord] = {}
+        # Unit name and address (as compared) -> position in `records` of its first row.
+        self._first_by_key: dict[tuple[str, str], int] = {}
 
     def sheet(self, sheet: Sheet, layout: Layout) -> SheetSummary:
         data_rows = sheet.rows[layout.header_rows[-1] + 1 :]
@@ -256,20 +249,18 @@ class _Accounting:
             return
         record = _record(line)
         key = (match_key(record.name), match_key(record.address))
-        earlier = self._first_by_key.get(key)
-        if earlier is not None:
-            self._issue(line, Reason.DUPLICATE, _duplicate_detail(record, earlier), earlier)
+        position = self._first_by_key.get(key)
+        if position is None:
+            self._first_by_key[key] = len(self.records)
+            self.records.append(record)
             return
-        self._first_by_key[key] = record
-        self.records.append(record)
+        # The same unit at the same address again (an officer's mobile on a second row, say):
+        # one point, carrying this row too; nothing of it is dropped.
+        first = self.records[position]
+        self.records[position] = replace(first, same_unit_rows=(*first.same_unit_rows, record))
 
-    def _issue(
-        self, line: _Line, reason: Reason, detail: str, earlier: SourceRecord | None = None
-    ) -> None:
-        duplicate_of = earlier.ref if earlier is not None else None
-        self.issues.append(
-            RowIssue(line.sheet, line.row.number, reason, detail, line.original, duplicate_of)
-        )
+    def _issue(self, line: _Line, reason: Reason, detail: str) -> None:
+        self.issues.append(RowIssue(line.sheet, line.row.number, reason, detail, line.original))
 
     def same_name_warnings(self) -> None:
         by_name: dict[str, list[SourceRecord]] = defaultdict(list)

@@ -22,7 +22,6 @@ from geo.core.errors import GeoError, SourceError
 from geo.pipeline.ingest import (
     PHONE_TEXT_SEPARATOR,
     IngestResult,
-    Reason,
     RowRef,
     point_id,
     read_source,
@@ -39,11 +38,15 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str, delimiter: str =
 
 
 def outcomes(result: IngestResult) -> dict[RowRef, str]:
-    """Each accounted row → "record" or its issue's reason; fails if a row appears twice."""
+    """Each accounted row → "record", "merged" (a later row of a record's unit) or its issue's
+    reason; fails if a row appears twice."""
     table: dict[RowRef, str] = {}
-    for ref, outcome in [(r.ref, "record") for r in result.records] + [
-        (i.ref, i.reason.value) for i in result.issues
-    ]:
+    merged = [(row.ref, "merged") for r in result.records for row in r.same_unit_rows]
+    for ref, outcome in (
+        [(r.ref, "record") for r in result.records]
+        + merged
+        + [(i.ref, i.reason.value) for i in result.issues]
+    ):
         assert ref not in table, f"{ref} accounted for twice"
         table[ref] = outcome
     assert len(table) == result.rows_read
@@ -95,7 +98,7 @@ def test_csv_in_each_encoding(tmp_path: Path, encoding: str, reported: str) -> N
         RowRef(None, 2): "record",
         RowRef(None, 3): "blank",
         RowRef(None, 4): "record",
-        RowRef(None, 5): "duplicate",  # differs from row 4 only by a full-width digit
+        RowRef(None, 5): "merged",  # differs from row 4 only by a full-width digit
         RowRef(None, 6): "note_row",
     }
     first, second = result.records
@@ -107,9 +110,53 @@ def test_csv_in_each_encoding(tmp_path: Path, encoding: str, reported: str) -> N
     assert first.original["地址"] == "示例市示例区１号"
     assert (second.contact, second.phones) == (None, ("0731-80000001", "13000000001"))
     assert second.phone_text == f"0731-80000001{PHONE_TEXT_SEPARATOR}13000000001"
-    duplicate = next(issue for issue in result.issues if issue.reason is Reason.DUPLICATE)
-    assert duplicate.duplicate_of == RowRef(None, 4)
-    assert "row 4" in duplicate.detail
+    # Row 5 repeats row 4 (same officer, same phone text): kept in its record, adding nothing.
+    (repeat,) = second.same_unit_rows
+    assert repeat.ref == RowRef(None, 5) and repeat.address == "示例县示例镇2号"
+    contacts = second.contacts()
+    assert [c.source_row for c in contacts.contacts] == [4]
+    assert contacts.phones == second.phones and contacts.phone_text == second.phone_text
+    assert result.merged_rows() == 1
+
+
+def test_rows_of_the_same_unit_merge_keeping_every_contact_and_phone_text(tmp_path: Path) -> None:
+    # The Ministry's shape: an office line on one row, an officer's mobile on the next, and the
+    # same unit again with both, written with full-width digits. Placeholder numbers only.
+    rows = [
+        ["单位名称", "地址", "负责人", "联系电话"],
+        ["示例县公安局", "示例县示例路1号", "", "0731-8000001"],
+        ["示例县公安局刑侦大队", "示例县示例路1号", "", "0731-8000009"],  # another unit
+        ["示例县公安局", "示例县示例路１号", CONTACT, "13000000002"],
+        ["示例县公安局", "示例县示例路1号", CONTACT, "13000000002"],  # row 4 again
+        ["示例县公安局", "示例县示例路1号", "", "０７３１－８０００００１"],  # row 2, full-width
+    ]
+    result = read_source(write_csv(tmp_path / "list.csv", rows, "utf-8"))
+
+    assert outcomes(result) == {
+        RowRef(None, 2): "record",
+        RowRef(None, 3): "record",
+        RowRef(None, 4): "merged",
+        RowRef(None, 5): "merged",
+        RowRef(None, 6): "merged",
+    }
+    unit = result.records[0]
+    assert [row.source_row for row in unit.rows] == [2, 4, 5, 6]
+    merged = unit.contacts()
+    # Row 5 repeats row 4 exactly: no second entry. Row 6 has row 2's number written otherwise:
+    # its text is kept verbatim, the number once.
+    assert [(c.source_row, c.contact, c.phone_text) for c in merged.contacts] == [
+        (2, None, "0731-8000001"),
+        (4, CONTACT, "13000000002"),
+        (6, None, "０７３１－８０００００１"),
+    ]
+    assert merged.phones == ("0731-8000001", "13000000002")
+    assert merged.contact == CONTACT
+    assert merged.phone_text == " | ".join(
+        ["0731-8000001", "13000000002", "０７３１－８０００００１"]
+    )
+    every_text = {row[3] for row in rows[1:] if row[0] == "示例县公安局"}
+    assert every_text == {c.phone_text for c in merged.contacts}  # every row's text, verbatim
+    assert result.issue_counts() == {}
 
 
 def test_gbk_file_that_a_statistical_detector_names_korean(tmp_path: Path) -> None:
@@ -372,7 +419,7 @@ def test_messy_workbook_accounts_for_every_row(tmp_path: Path) -> None:
         RowRef(hunan, 7): "record",
         RowRef(hunan, 8): "record",
         RowRef(hunan, 9): "blank",
-        RowRef(hunan, 10): "duplicate",
+        RowRef(hunan, 10): "merged",  # same unit and address as row 5, another phone
         RowRef(hunan, 11): "record",  # same unit, another address: kept
         RowRef(hunan, 12): "missing_address",
         RowRef(hunan, 13): "repeated_header",
@@ -381,13 +428,13 @@ def test_messy_workbook_accounts_for_every_row(tmp_path: Path) -> None:
         RowRef(hunan, 16): "record",
         RowRef(hunan, 17): "note_row",
         RowRef(hubei, 2): "record",
-        RowRef(hubei, 3): "duplicate",
+        RowRef(hubei, 3): "merged",
         RowRef(hubei, 4): "record",
         RowRef(hubei, 5): "note_row",
     }
     assert result.rows_read == 17
+    assert result.merged_rows() == 2
     assert result.issue_counts() == {
-        "duplicate": 2,
         "note_row": 2,
         "blank": 1,
         "missing_address": 1,
@@ -451,10 +498,20 @@ def test_messy_workbook_records(tmp_path: Path) -> None:
     assert wuhan.original["备用列"] == "额外内容"
     assert records[("湖北省", 4)].phones == ("0714-80000000-123",)
 
+    # Row 10 names row 5's unit and address with its office phone in full-width digits: one
+    # point, both rows' phone texts verbatim. 湖北 row 3 repeats row 2 exactly: nothing added.
+    (again,) = first.same_unit_rows
+    assert again.ref == RowRef("湖南省", 10)
+    merged = first.contacts()
+    assert [c.phone_text for c in merged.contacts] == [
+        first.phone_text,
+        "０７３１－８０００００００",
+    ]
+    assert merged.phones == first.phones  # the same number, once
+    assert [row.ref for row in wuhan.rows] == [RowRef("湖北省", 2), RowRef("湖北省", 3)]
+    assert len(wuhan.contacts().contacts) == 1
+
     issues = {(issue.sheet, issue.source_row): issue for issue in result.issues}
-    assert issues[("湖南省", 10)].duplicate_of == RowRef("湖南省", 5)
-    assert "phones differ" in issues[("湖南省", 10)].detail
-    assert issues[("湖北省", 3)].duplicate_of == RowRef("湖北省", 2)
     assert "省份" in issues[("湖南省", 9)].detail  # says what merged into the blank row
     assert issues[("湖南省", 15)].original["详细地址"] == "湘潭市示例路８号"
     (same_name,) = [w for w in result.warnings if w.code == "same_name_different_address"]
@@ -590,6 +647,31 @@ def test_undecodable_csv_names_the_byte_and_line(tmp_path: Path) -> None:
         read_source(path)
 
 
+@pytest.mark.parametrize("rows_before", [0, 1, 300])  # the NUL in, and far past, the first 4 KiB
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_nul_byte_anywhere_in_a_csv_is_refused_with_its_line(
+    tmp_path: Path, rows_before: int, encoding: str
+) -> None:
+    lines = ["单位名称,地址"] + [f"示例县公安局{n},示例县示例路{n}号" for n in range(rows_before)]
+    raw = "\n".join(lines).encode(encoding) + b"\n\xe7\xa4\xba\x00,x\n"
+    (path := tmp_path / "list.csv").write_bytes(raw)
+    assert rows_before < 300 or raw.index(b"\x00") > 4096
+
+    with pytest.raises(SourceError, match=r"NUL byte") as refused:
+        read_source(path)
+    if raw.index(b"\x00") > 4096:
+        assert f"line {rows_before + 2}" in str(refused.value)
+
+
+def test_a_csv_field_over_128_kib_names_its_line(tmp_path: Path) -> None:
+    # The same cap as an XLSX cell (geo/pipeline/ingest/xlsx_bounds.py MAX_CELL_CHARS).
+    (path := tmp_path / "list.csv").write_text(
+        f'单位名称,地址\n示例县公安局,示例路1号\n示例县公安局,"{"号" * (128 * 1024 + 1)}"\n'
+    )
+    with pytest.raises(SourceError, match=r"not valid CSV at line 3 \(field larger than field"):
+        read_source(path)
+
+
 def test_a_csv_without_header_quotes_its_first_line(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_bytes("甲,乙\n1,2\n".encode("gb18030"))
@@ -604,7 +686,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_the_accounting_invariant_is_checked() -> None:
-    with pytest.raises(AssertionError, match="3 rows read but 0 records"):
+    with pytest.raises(AssertionError, match="3 rows read but 0 in records"):
         IngestResult("x.csv", "csv", "utf-8", 3, (), (), (), (), sha256="0" * 64)
 
 

@@ -59,3 +59,26 @@ def test_browse_rejects_malformed_adcodes(catalogue, adcode):
 def test_lookup_by_id(catalogue):
     assert catalogue.position_of("d") == 3
     assert catalogue.position_of("missing") is None
+
+
+def test_a_point_known_only_to_its_province_is_listed_but_never_ranked(tmp_path: Path):
+    # "seat" lies on the query point, placed at its province's seat: no distance would be true.
+    points = [
+        ("near", 125.32, 43.82, "county"),
+        ("seat", 125.3235, 43.8171, "province"),
+        ("city", 125.50, 43.90, "city"),
+    ]
+    features = [
+        make_feature(lon, lat, point_properties(pid, row, precision=precision))
+        for row, (pid, lon, lat, precision) in enumerate(points, start=1)
+    ]
+    publish_dataset(tmp_path, features, version="v1", source="t", sample=True, builder="t")
+    catalogue = Catalogue.build(load_current(tmp_path))
+
+    hits = catalogue.nearest(125.3235, 43.8171, 10)
+    assert ids(catalogue, hits.positions) == ["near", "city"]  # city level: ranked
+    within = catalogue.nearest(125.3235, 43.8171, 10, max_distance_m=1.0)
+    assert len(within) == 0
+    assert sorted(ids(catalogue, catalogue.browse())) == ["city", "near", "seat"]
+    assert catalogue.position_of("seat") == 1 and not catalogue.located(1)
+    assert catalogue.ranked.tolist() == [0, 2]
