@@ -18,6 +18,12 @@ Serialising each point once per loaded version and joining bytes per request is 
 >>> results = array(close_each_with_number([point], "d", [1.5]))
 >>> obj(member("ok", value(True)), member("results", results))
 b'{"ok":true,"results":[{"id":"a","d":1.5}]}'
+
+On the hot path a body is also written as *pieces*: a list of bytes whose concatenation is a
+value or members, joined once at the end, so a 15 kB answer is copied once, not per layer.
+
+>>> obj_of_pieces(member_pieces("results", array_closing_each([point], "d", [1.5])), [b'"n":1'])
+b'{"results":[{"id":"a","d":1.5}],"n":1}'
 """
 
 from collections.abc import Iterable, Mapping
@@ -64,6 +70,40 @@ def obj(*parts: bytes) -> bytes:
 def array(values: Iterable[bytes]) -> bytes:
     """An array from complete JSON values."""
     return b"[" + b",".join(values) + b"]"
+
+
+def member_pieces(name: str, value_pieces: list[bytes]) -> list[bytes]:
+    """`member(name, value)` as pieces, from a value given as pieces."""
+    return [b'"' + name.encode() + b'":', *value_pieces]
+
+
+def array_closing_each(
+    open_objects: Iterable[bytes], name: str, numbers: Iterable[float]
+) -> list[bytes]:
+    """`array(close_each_with_number(...))` as pieces: the same bytes once joined.
+
+    >>> b"".join(array_closing_each([], "d", []))
+    b'[]'
+    """
+    name_json = b',"' + name.encode() + b'":'
+    pieces = [b"["]
+    for open_json, number in zip(open_objects, numbers, strict=True):
+        pieces += (open_json, name_json, repr(number).encode(), b"},")
+    if len(pieces) > 1:
+        pieces[-1] = b"}]"  # the last object's brace, and the array's instead of a comma
+    else:
+        pieces.append(b"]")
+    return pieces
+
+
+def obj_of_pieces(*members: list[bytes]) -> bytes:
+    """`obj(...)` from members (at least one), each given as pieces."""
+    pieces = [b"{"]
+    for member_as_pieces in members:
+        pieces += member_as_pieces
+        pieces.append(b",")
+    pieces[-1] = b"}"  # the last comma
+    return b"".join(pieces)
 
 
 def close_each_with_number(

@@ -15,7 +15,7 @@ from app.logs import configure_logging
 from app.metrics import build_metrics_router
 from app.middleware import install_request_pipeline
 from app.page import build_page_router
-from app.routes import answer_head_like_get, build_router, param_rules
+from app.routes import answer_head_like_get, build_router, install_nearest_shortcut, param_rules
 from app.served import DatasetHolder
 from app.settings import Settings
 from geo.geocode.offline import OfflineGeocoder
@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.address_resolver = None  # a task giving the offline geocoder (see lifespan)
     install_error_handlers(app, param_rules(settings))
-    app.include_router(answer_head_like_get(build_router(settings)))
+    api_router = answer_head_like_get(build_router(settings))
+    app.include_router(api_router)
+    install_nearest_shortcut(app, api_router, settings)
     app.include_router(build_page_router())
     app.include_router(build_docs_router(app.title, app.openapi_url or "/openapi.json"))
     if settings.admin_token is not None:

@@ -7,23 +7,29 @@ typed address) and never the client address unless the operator turns that on.
 
 Pure ASGI rather than BaseHTTPMiddleware: it sits on every /nearest request, and wrapping
 `send` costs a function call where BaseHTTPMiddleware costs a task and a stream per request.
+For the same reason gzip is a step inside RequestGuard rather than a layer of its own.
 """
 
 import logging
 import math
 import time
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import FastAPI
-from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.middleware.gzip import (
+    DEFAULT_EXCLUDED_CONTENT_TYPES,
+    GZipResponder,
+    IdentityResponder,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body
 from app.logs import REQUEST_ID_HEADER, accepted_request_id, request_id_var
 from app.metrics import UNMATCHED_ROUTE, RequestMetrics
 from app.ratelimit import RateLimit, TokenBuckets
-from app.security import install_cors, with_security_headers
+from app.security import SECURITY_HEADERS, install_cors
 from app.settings import Settings
 
 access_log = logging.getLogger("xunqin.access")
@@ -41,6 +47,26 @@ GZIP_EXCLUDED_TYPES = (
 )  # fmt: skip
 
 _COORDINATE_PARAMS = ("lat", "lon")
+_SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+
+
+def _with_security_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A new list: `headers` plus each security header they do not set themselves (what
+    app.security.with_security_headers does, without building a set for every answer).
+
+    >>> page = [(b"content-security-policy", b"default-src 'self'")]
+    >>> [v for k, v in _with_security_headers(page) if k == b"content-security-policy"]
+    [b"default-src 'self'"]
+    >>> len(_with_security_headers([(b"content-type", b"application/json")]))
+    6
+    """
+    headers = list(headers)
+    for name, _ in headers:
+        if name in _SECURITY_HEADER_NAMES:
+            present = {name for name, _ in headers}
+            return headers + [header for header in SECURITY_HEADERS if header[0] not in present]
+    headers += SECURITY_HEADERS
+    return headers
 
 
 def coarse_coordinates(query_string: bytes) -> dict[str, float | str]:
@@ -72,7 +98,14 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestGuard:
-    """Outermost layer: ids, limits and headers on every response, then metrics and the log."""
+    """Outermost layer: ids, limits and headers on every response, then metrics and the log;
+    and gzip for large answers to clients that accept it (`gzip_minimum_bytes`, 0 = never).
+
+    Gzip is Starlette's (GZipResponder), engaged only once an answer turns out to be large or
+    streamed: a small answer, such as /nearest's, passes through with no per-request cost
+    beyond one length check (Starlette's own middleware parses the request's and the
+    response's headers for every request, docs/benchmarks.md "Where the microseconds go").
+    """
 
     def __init__(
         self,
@@ -83,6 +116,7 @@ class RequestGuard:
         max_body_bytes: int = 65_536,
         log_client_address: bool = False,
         metrics: RequestMetrics | None = None,
+        gzip_minimum_bytes: int = 0,
     ) -> None:
         self.app = app
         self.max_query_length = max_query_length
@@ -90,6 +124,7 @@ class RequestGuard:
         self.log_requests = log_requests
         self.log_client_address = log_client_address
         self.metrics = metrics or RequestMetrics()
+        self.gzip_minimum_bytes = gzip_minimum_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,6 +133,7 @@ class RequestGuard:
         started = time.perf_counter()
         content_length: bytes | None = None
         incoming_id: bytes | None = None
+        accept_encoding: bytes | None = None
         chunked = False
         for name, value in scope["headers"]:
             if name == REQUEST_ID_HEADER:
@@ -106,16 +142,19 @@ class RequestGuard:
                 content_length = value
             elif name == b"transfer-encoding":
                 chunked = True
+            elif name == b"accept-encoding" and accept_encoding is None:
+                accept_encoding = value  # the first, as starlette's GZipMiddleware reads it
         request_id = accepted_request_id(incoming_id)
         token = request_id_var.set(request_id)
+        id_header = (REQUEST_ID_HEADER, request_id.encode())
         status = 500
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = with_security_headers(list(message.get("headers", ())))
-                headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                headers = _with_security_headers(message.get("headers", ()))
+                headers.append(id_header)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -137,7 +176,11 @@ class RequestGuard:
                     await self._refuse_large_body(send_with_headers)
                     return
                 receive = _replay(body)
-            await self.app(scope, receive, send_with_headers)
+            if self.gzip_minimum_bytes > 0:
+                gzip = accept_encoding is not None and b"gzip" in accept_encoding
+                await self.app(scope, receive, self._gzip_gate(send_with_headers, gzip))
+            else:
+                await self.app(scope, receive, send_with_headers)
         finally:
             elapsed_s = time.perf_counter() - started
             route = route_template(scope)
@@ -145,6 +188,50 @@ class RequestGuard:
             if self.log_requests:
                 self._log(scope, route, status, elapsed_s)
             request_id_var.reset(token)
+
+    def _gzip_gate(self, send: Send, gzip: bool) -> Send:
+        """`send` behind Starlette's gzip, which only sees answers of `gzip_minimum_bytes` or
+        more, or streamed ones: what it does to a smaller one is to pass it on as it is."""
+        minimum = self.gzip_minimum_bytes
+        held: Message | None = None  # the response start, until the first body says its size
+        responder: IdentityResponder | None = None
+
+        async def gate(message: Message) -> None:
+            nonlocal held, responder
+            if responder is not None:
+                await responder.send_with_compression(message)
+                return
+            kind = message["type"]
+            if held is None:
+                if kind == "http.response.start":
+                    held = message
+                else:
+                    await send(message)
+                return
+            if (
+                kind == "http.response.body"
+                and not message.get("more_body", False)
+                and len(message.get("body", b"")) < minimum
+            ):
+                start, held = held, None
+                await send(start)
+                await send(message)
+                return
+            if gzip:
+                responder = GZipResponder(
+                    self.app, minimum, compresslevel=GZIP_LEVEL,
+                    exclude_content_types=GZIP_EXCLUDED_TYPES,
+                )  # fmt: skip
+            else:  # adds `Vary: Accept-Encoding` to a large answer, as the middleware does
+                responder = IdentityResponder(
+                    self.app, minimum, exclude_content_types=GZIP_EXCLUDED_TYPES
+                )
+            responder.send = send
+            start, held = held, None
+            await responder.send_with_compression(start)
+            await responder.send_with_compression(message)
+
+        return gate
 
     def _log(self, scope: Scope, route: str, status: int, elapsed_s: float) -> None:
         if not access_log.isEnabledFor(logging.INFO):
@@ -218,8 +305,8 @@ async def _refuse(send: Send, status: int, kind: str, message: str) -> None:
 
 
 def install_request_pipeline(app: FastAPI, settings: Settings) -> None:
-    """Middleware, outermost first: RequestGuard, GZip (if on), CORS (if origins are set),
-    RateLimit (if on).
+    """Middleware, outermost first: RequestGuard (with gzip, if on), CORS (if origins are
+    set), RateLimit (if on).
 
     CORS sits outside the rate limit so a browser can read a 429; RequestGuard outside both
     so every answer, refusals included, gets an id, security headers, metrics and a log line.
@@ -233,13 +320,6 @@ def install_request_pipeline(app: FastAPI, settings: Settings) -> None:
         )
         app.add_middleware(RateLimit, buckets=buckets, on_limited=metrics.rate_limited)
     install_cors(app, settings)  # add_middleware puts each new layer outside the previous ones
-    if settings.gzip_minimum_bytes > 0:
-        app.add_middleware(
-            GZipMiddleware,
-            minimum_size=settings.gzip_minimum_bytes,
-            compresslevel=GZIP_LEVEL,
-            exclude_content_types=GZIP_EXCLUDED_TYPES,
-        )
     app.add_middleware(
         RequestGuard,
         max_query_length=settings.max_query_length,
@@ -247,4 +327,5 @@ def install_request_pipeline(app: FastAPI, settings: Settings) -> None:
         max_body_bytes=settings.max_body_bytes,
         log_client_address=settings.log_client_address,
         metrics=metrics,
+        gzip_minimum_bytes=settings.gzip_minimum_bytes,
     )

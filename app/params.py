@@ -10,12 +10,34 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from app.errors import describe_value
 from app.settings import Settings
 from geo.core.crs import Crs
 from geo.core.errors import InvalidQuery
 from geo.query.catalogue import ADCODE_RULE, BLANK_CHARACTERS, NAME_MAX_LENGTH
+
+
+def query_dict(query_string: bytes) -> dict[str, str]:
+    """A raw query string as starlette's `request.query_params` reads it (latin-1 text,
+    `parse_qsl` with blanks kept, the last of repeated names wins), for one dict lookup per
+    parameter; unquoting only the parts that need it is what makes it cheaper.
+
+    >>> query_dict(b"lat=30.5&lon=120&n=&address=%E9%95%BF%E6%B2%99+%E5%8E%BF&lat=31&&x")
+    {'lat': '31', 'lon': '120', 'n': '', 'address': '长沙 县', 'x': ''}
+    """
+    query: dict[str, str] = {}
+    for pair in query_string.decode("latin-1").split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "), errors="replace")
+        if "%" in value or "+" in value:
+            value = unquote(value.replace("+", " "), errors="replace")
+        query[name] = value
+    return query
 
 
 def _invalid(name: str, rule: str, raw: object) -> InvalidQuery:

@@ -1,12 +1,15 @@
 """HTTP routes: parse the parameters, ask geo.query one question, write the answer (json_writer)."""
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from starlette.datastructures import State
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
 
 from app import json_writer as jw
 from app.errors import NotFound, NotReady, describe_value, invalid_query_body
@@ -28,6 +31,7 @@ from app.params import (
     NearestParamRules,
     NearestParams,
     param_rules,
+    query_dict,
 )
 from app.ratelimit import charge_extra
 from app.served import ServedDataset
@@ -39,7 +43,13 @@ from geo.query.answer import NearestAnswer, nearest_to_place
 from geo.query.answer import nearest as nearest_to_point  # `nearest` names the route
 from geo.query.catalogue import ADCODE_PATTERN, NAME_MAX_LENGTH
 
-__all__ = ["answer_head_like_get", "build_router", "current_dataset", "param_rules"]
+__all__ = [
+    "answer_head_like_get",
+    "build_router",
+    "current_dataset",
+    "install_nearest_shortcut",
+    "param_rules",
+]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "参数错误 / Invalid parameters, with a message"},
@@ -49,7 +59,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def current_dataset(request: Request) -> ServedDataset:
     """The dataset this request is answered from: read once, so a reload cannot split it."""
-    holder = request.app.state.holder
+    return _current(request.app.state)
+
+
+def _current(state: State) -> ServedDataset:
+    holder = state.holder
     served: ServedDataset | None = holder.current
     if served is None:
         raise NotReady(f"no dataset is being served: {holder.problem}")
@@ -96,18 +110,92 @@ def answer_nearest(
 
 def nearest_members(served: ServedDataset, answer: NearestAnswer) -> bytes:
     """`"query":{...},"results":[...]`: the members every /nearest answer carries."""
+    query, results = _nearest_member_pieces(served, answer)
+    return jw.joined(b"".join(query), b"".join(results))
+
+
+def _nearest_member_pieces(
+    served: ServedDataset, answer: NearestAnswer
+) -> tuple[list[bytes], list[bytes]]:
     points = served.points_open_json[answer.crs]
     opened = [points[position] for position in answer.positions]
-    results = jw.close_each_with_number(opened, "distance_m", answer.distances_m)
-    return jw.joined(
-        jw.member("query", jw.value(answer.query)), jw.member("results", jw.array(results))
-    )
+    results = jw.array_closing_each(opened, "distance_m", answer.distances_m)
+    return jw.member_pieces("query", [jw.value(answer.query)]), jw.member_pieces("results", results)
 
 
 async def address_resolver(request: Request) -> AddressResolver | None:
     """The offline geocoder, waiting for it if it is still loading; None if it failed to."""
-    loading: Awaitable[AddressResolver | None] | None = request.app.state.address_resolver
+    return await _address_resolver(request.app.state)
+
+
+async def _address_resolver(state: State) -> AddressResolver | None:
+    loading: Awaitable[AddressResolver | None] | None = state.address_resolver
     return None if loading is None else await asyncio.shield(loading)
+
+
+async def nearest_body(
+    state: State, nearest_params: NearestParamRules, query: Mapping[str, Any]
+) -> bytes:
+    """The whole JSON body of a /nearest answer to the query string `query`."""
+    served = _current(state)
+    params = nearest_params.parse(query)
+    resolver = await _address_resolver(state) if params.address is not None else None
+    answer = answer_nearest(served, params, resolver)
+    # jw.obj(nearest_members(...), envelope), with the 15 kB of results copied once.
+    return jw.obj_of_pieces(*_nearest_member_pieces(served, answer), [served.envelope_json])
+
+
+class NearestShortcut(BaseRoute):
+    """GET and HEAD /nearest answered as plain ASGI, ahead of the FastAPI route declaring it.
+
+    The declared route keeps the OpenAPI entry, the 405 for other methods and the route
+    template in scope["route"]; this only skips FastAPI's per-request machinery (request
+    object, dependency solving, response object), which cost more than the search itself
+    (bench/profile_nearest.py). Errors are raised as from the route, so the app's exception
+    handlers answer them the same way.
+    """
+
+    _METHODS = frozenset({"GET", "HEAD"})
+
+    def __init__(self, declared: APIRoute, nearest_params: NearestParamRules) -> None:
+        self.declared = declared
+        self.path = declared.path
+        self.path_format = declared.path_format
+        self.name = declared.name
+        self.include_in_schema = False
+        self.nearest_params = nearest_params
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or scope["method"] not in self._METHODS:
+            return Match.NONE, {}
+        # The declared route's own matching (root_path included); it says PARTIAL for HEAD.
+        match, child_scope = self.declared.matches(scope)
+        return (Match.NONE, {}) if match is Match.NONE else (Match.FULL, child_scope)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        return self.declared.url_path_for(name, **path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = query_dict(scope["query_string"])
+        body = await nearest_body(scope["app"].state, self.nearest_params, query)
+        # The headers, in their order, that `_json` (starlette's Response) writes.
+        headers = [(b"content-length", b"%d" % len(body)), _JSON_CONTENT_TYPE]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+def install_nearest_shortcut(app: FastAPI, router: APIRouter, settings: Settings) -> None:
+    """Put `NearestShortcut` first among the app's routes; `router` is `build_router`'s,
+    already included in `app`."""
+    declared = next(
+        route
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path == "/nearest" and route.methods == {"GET"}
+    )
+    app.router.routes.insert(0, NearestShortcut(declared, NearestParamRules(settings)))
 
 
 def _resolve(resolver: AddressResolver | None, address: str) -> Placement:
@@ -164,11 +252,8 @@ def build_router(settings: Settings) -> APIRouter:
         openapi_extra={"parameters": nearest_params.openapi()},
     )
     async def nearest(request: Request) -> Response:
-        served = current_dataset(request)
-        params = nearest_params.parse(request.query_params)
-        resolver = await address_resolver(request) if params.address is not None else None
-        answer = answer_nearest(served, params, resolver)
-        return _json(jw.obj(nearest_members(served, answer), served.envelope_json))
+        # Served by NearestShortcut once the app is built; this is its declared twin.
+        return _json(await nearest_body(request.app.state, nearest_params, request.query_params))
 
     @router.post(
         "/nearest/batch",
