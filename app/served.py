@@ -1,13 +1,15 @@
 """The dataset being served: a Catalogue plus its JSON pieces, held in one swappable reference.
 
-Each point's JSON is serialised once when a version is loaded, so answering /nearest only
-joins bytes: FastAPI's generic encoder would cost more than the geodesic search itself.
+Each point's JSON is serialised once per loaded version, so answering /nearest only joins
+bytes: FastAPI's generic encoder would cost more than the geodesic search itself. A small
+dataset is serialised whole at load; a large one point by point, the first time each point is
+shown, so a million points are ready in seconds and a worker holds only what it has served.
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +46,9 @@ _UNPUBLISHED = frozenset({"source_row", "geocoder", "resolved", "warnings", "she
 POINT_FIELDS = tuple(
     f.name for f in fields(PointRecord) if f.name not in _UNPUBLISHED | {"contacts"}
 )
+# Up to this many points, every point's JSON is written at load (the sample's 3,182 take
+# ~0.2 s); beyond it each is written when first shown (the sidecar makes the rest instant).
+PREFILL_POINTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class ServedDataset:
     notice: str | None
     envelope_json: bytes  # members '"dataset":{...},"notice":...' shared by every data answer
     # Per coordinate system, each point as an open object (app/json_writer.py).
-    points_open_json: dict[Crs, tuple[bytes, ...]]
+    points_open_json: dict[Crs, "PointsJson"]
     regions_json: bytes  # the whole /regions answer
 
     @property
@@ -90,19 +95,20 @@ def _public_contacts(record: PointRecord) -> list[dict[str, Any]]:
     return list(shown.values())
 
 
-def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
-    """Every point's public fields, with dialable phones and map-app links; lat/lon added later.
+def _point_dicts(dataset: Dataset, positions: Sequence[int]) -> list[dict[str, Any]]:
+    """These points' public fields, with dialable phones and map-app links; lat/lon added later.
 
     A point without a location (known only to its province) gets no map-app links: they would
     lead to its province's seat, where it is not."""
-    names = [props["name"] for props in dataset.properties]
+    properties = [dataset.properties[position] for position in positions]
+    names = [props["name"] for props in properties]
     places = [
         "".join(dict.fromkeys(filter(None, (p["province"], p.get("city"), p.get("district")))))
-        for p in dataset.properties
+        for p in properties
     ]  # 北京市 is both province and city: said once
-    links = navigation_links(dataset.lons, dataset.lats, names, places)
+    links = navigation_links(dataset.lons[positions], dataset.lats[positions], names, places)
     points = []
-    for props, navigation in zip(dataset.properties, links, strict=True):
+    for props, navigation in zip(properties, links, strict=True):
         record = PointRecord.from_properties(props)
         point = {name: props.get(name) for name in POINT_FIELDS}
         point["located"] = record.located
@@ -114,23 +120,59 @@ def _point_dicts(dataset: Dataset) -> list[dict[str, Any]]:
     return points
 
 
-def _points_json(dataset: Dataset, points: list[dict[str, Any]]) -> dict[Crs, tuple[bytes, ...]]:
-    by_crs = {}
-    for crs in Crs:
-        lons, lats = from_wgs84(dataset.lons, dataset.lats, target=crs)
-        # What the dataset stores (~1 cm); more digits would be noise.
-        lons_list = np.round(lons, COORDINATE_DECIMALS).tolist()
-        lats_list = np.round(lats, COORDINATE_DECIMALS).tolist()
-        # No coordinates for a point without a location: a client must not map it there.
-        by_crs[crs] = tuple(
-            jw.open_object(
-                {**point, "lat": lat, "lon": lon}
-                if point["located"]
-                else {**point, "lat": None, "lon": None}
-            )
-            for point, lon, lat in zip(points, lons_list, lats_list, strict=True)
+def _open_json(
+    dataset: Dataset, positions: Sequence[int], points: list[dict[str, Any]], crs: Crs
+) -> list[bytes]:
+    lons, lats = from_wgs84(dataset.lons[positions], dataset.lats[positions], target=crs)
+    # What the dataset stores (~1 cm); more digits would be noise.
+    lons_list = np.round(lons, COORDINATE_DECIMALS).tolist()
+    lats_list = np.round(lats, COORDINATE_DECIMALS).tolist()
+    # No coordinates for a point without a location: a client must not map it there.
+    return [
+        jw.open_object(
+            {**point, "lat": lat, "lon": lon}
+            if point["located"]
+            else {**point, "lat": None, "lon": None}
         )
-    return by_crs
+        for point, lon, lat in zip(points, lons_list, lats_list, strict=True)
+    ]
+
+
+class PointsJson(Sequence[bytes]):
+    """Every point's open JSON object in one coordinate system, written once, when first asked.
+
+    Concurrent first requests for one point may both write it: the bytes are the same.
+    """
+
+    def __init__(self, dataset: Dataset, crs: Crs, prefilled: list[bytes] | None = None) -> None:
+        self._dataset = dataset
+        self._crs = crs
+        self._written: list[bytes | None] = (
+            list(prefilled) if prefilled is not None else [None] * len(dataset)
+        )
+
+    def __len__(self) -> int:
+        return len(self._written)
+
+    def __getitem__(self, position: Any) -> Any:
+        if isinstance(position, slice):
+            return [self[at] for at in range(*position.indices(len(self)))]
+        written = self._written[position]
+        if written is None:
+            one = [int(position)]
+            written = _open_json(self._dataset, one, _point_dicts(self._dataset, one), self._crs)[0]
+            self._written[position] = written
+        return written
+
+
+def _points_json(dataset: Dataset) -> dict[Crs, PointsJson]:
+    if len(dataset) > PREFILL_POINTS:
+        return {crs: PointsJson(dataset, crs) for crs in Crs}
+    everything = list(range(len(dataset)))
+    points = _point_dicts(dataset, everything)
+    return {
+        crs: PointsJson(dataset, crs, _open_json(dataset, everything, points, crs)) for crs in Crs
+    }
 
 
 def serve(dataset: Dataset) -> ServedDataset:
@@ -150,7 +192,7 @@ def serve(dataset: Dataset) -> ServedDataset:
         info=info,
         notice=notice,
         envelope_json=envelope,
-        points_open_json=_points_json(dataset, _point_dicts(dataset)),
+        points_open_json=_points_json(dataset),
         regions_json=regions_json,
     )
 
@@ -198,9 +240,11 @@ class DatasetHolder:
             fresh = serve(load_version(self.data_dir, version))
         except Exception as exc:  # any failure must leave the previous version serving
             return self._refuse(version, previous, started, str(exc))
-        self.current = fresh  # the swap: one reference assignment
+        # Cleared first: a request between these lines must not see the new version together
+        # with the refusal it replaces.
         self.problem = None
         self.refused_version = None
+        self.current = fresh  # the swap: one reference assignment
         seconds = time.perf_counter() - started
         metrics.record_dataset(version, fresh.info.points, fresh.sample, seconds)
         if previous is not None:

@@ -15,6 +15,7 @@ from bench.servers import section_main
 from geo.core.geodesy import ecef_m, ecef_point_m, geodesic_distances_m
 from geo.query.index import _BOUND_SLACK_M, _EXTRA_CANDIDATES, PointIndex
 from geo.query.reference import brute_force_nearest
+from scripts.make_synthetic_dataset import china_like_points
 
 K = 10
 SEED = 20220701
@@ -30,19 +31,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Query = tuple[float, float]
 Finder = Callable[[float, float], IntArray]
-
-
-def china_like_points(count: int, seed: int) -> tuple[FloatArray, FloatArray]:
-    """Uniform over lon 73-135, lat 18-54, with a fifth of the points packed into 45-53°N.
-
-    The northern band is where ranking by raw degrees goes most wrong (a degree of longitude
-    is ~64% of a degree of latitude), so it must be well represented.
-    """
-    rng = np.random.default_rng(seed)
-    band = count // 5
-    lons = np.concatenate([rng.uniform(73, 135, count - band), rng.uniform(115, 135, band)])
-    lats = np.concatenate([rng.uniform(18, 54, count - band), rng.uniform(45, 53, band)])
-    return lons, lats
 
 
 class KdTreeRerank:

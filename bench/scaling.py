@@ -21,11 +21,11 @@ import numpy as np
 import psutil
 
 from bench.plots import line_plot
-from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank, china_like_points
+from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank
 from bench.report import OUT_DIR, ROOT, Section, Table, fmt, render_section
 from bench.servers import APP_FACTORY, exit_on_sigterm, get, start
-from geo.dataset import make_feature, publish_dataset
 from geo.query.index import PointIndex
+from scripts.make_synthetic_dataset import china_like_points, publish_synthetic
 
 K = 10
 POINT_INDEX = "PointIndex"
@@ -79,45 +79,11 @@ def run_probe(structure: str, size: int, query_count: int) -> dict[str, float]:
     return result
 
 
-def publish_random(data_dir: Path, size: int) -> None:
-    """A sample dataset of `size` made-up points: placeholder names, no contacts or phones."""
-    lons, lats = china_like_points(size, SEED)
-    features = [
-        make_feature(
-            lon,
-            lat,
-            {
-                "id": f"bench-{row:07d}",
-                "name": f"基准测试点 {row}（样例数据）",
-                "address": "基准测试地址（样例数据，并非真实地址）",
-                "province": "吉林省",
-                "city": "长春市",
-                "district": None,
-                "adcode": "220100",
-                "contact": None,
-                "phones": [],
-                "phone_text": "",
-                "precision": "city",
-                "source_row": row,
-            },
-        )
-        for row, (lon, lat) in enumerate(zip(lons.tolist(), lats.tolist(), strict=True), start=1)
-    ]
-    publish_dataset(
-        data_dir,
-        features,
-        version=f"bench-{size}",
-        source="样例数据 sample: bench/scaling.py random points",
-        sample=True,
-        builder="bench/scaling.py",
-    )
-
-
 def cold_start(size: int) -> dict[str, float]:
     """Seconds from launching the service on `size` points to /readyz 200, and its RSS then."""
     data_dir = Path(tempfile.mkdtemp(prefix="bench-scaling-"))
     try:
-        publish_random(data_dir, size)
+        publish_synthetic(data_dir, size, seed=SEED, version=f"bench-{size}")
         began = time.perf_counter()
         server = start(APP_FACTORY, name=f"scaling-{size}", env={"XUNQIN_DATA_DIR": str(data_dir)})
         try:
@@ -192,12 +158,14 @@ def run(
                 for size, s in zip(start_sizes, starts, strict=True)
             ],
             [
-                "N random points published with `geo.dataset.publish_dataset` into a temporary "
-                "data dir (placeholder names, no contacts; publishing is not timed), then "
+                "N synthetic sample points published with their sidecar by "
+                "`scripts/make_synthetic_dataset.py` (`publish_synthetic`, seed "
+                f"{SEED}) into a temporary data dir (publishing is not timed), then "
                 "`uvicorn --factory app.main:create_app` on it, timed from launch to the first "
-                "200 on /readyz (polled every 5 ms): interpreter start, imports, reading and "
-                "validating the GeoJSON, building the index and pre-serialising every point's "
-                "JSON in three coordinate systems. One run per N.",
+                "200 on /readyz (polled every 5 ms): interpreter start, imports, checking and "
+                "mapping the sidecar, bulk-loading the R-tree from its arrays (a point's JSON is "
+                "written when first shown beyond 20,000 points). One run per N; "
+                "`python -m bench.startup` measures 2 workers and their memory.",
             ],
         )
     )

@@ -4,6 +4,7 @@ Layout::
 
     <data_dir>/published/<version>/points.geojson
     <data_dir>/published/<version>/manifest.json
+    <data_dir>/published/<version>/points.packed    # optional, derived: geo/packed.py
     <data_dir>/published/CURRENT            # one line: the version to serve
 
 A dataset is validated in full on load and before publishing, so a reader never sees a
@@ -11,6 +12,7 @@ half-written or inconsistent one, and a writer cannot publish one.
 """
 
 import hashlib
+import logging
 import math
 import os
 import re
@@ -27,6 +29,7 @@ from typing import Any, get_args, get_origin
 import numpy as np
 import orjson
 
+from geo import packed as pk
 from geo.core.errors import DatasetError, PublishError
 from geo.core.geodesy import FloatArray
 from geo.record import PointRecord as PointRecord  # declared there, re-exported here
@@ -38,6 +41,7 @@ MANIFEST_NAME = "manifest.json"
 CURRENT_NAME = "CURRENT"
 PUBLISHED_DIR = "published"
 COORDINATE_DECIMALS = 7  # ~1 cm; more would claim a precision no source has
+log = logging.getLogger("xunqin.dataset")
 
 _VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # always fullmatch
 _UNCHECKED = ("format", "crs")  # manifest fields _read_manifest does not type-check
@@ -74,20 +78,25 @@ class Manifest:
     format: str = FORMAT
     crs: str = "EPSG:4326"
     notes: str = ""
+    packed: str = ""  # the sidecar's file name; "" for a version published without one
+    packed_sha256: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        shown = asdict(self)  # a version without a sidecar keeps the manifest it always had
+        return shown if self.packed else {k: v for k, v in shown.items() if "packed" not in k}
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded, validated dataset: parallel coordinate arrays and per-point properties."""
+    """A loaded, validated dataset: parallel coordinate arrays and per-point properties (from a
+    sidecar, decoded when asked, with its mapped columns in `packed`; from GeoJSON, tuples)."""
 
     manifest: Manifest
     lons: FloatArray
     lats: FloatArray
-    ids: tuple[str, ...]
-    properties: tuple[Mapping[str, Any], ...]
+    ids: Sequence[str]
+    properties: Sequence[Mapping[str, Any]]
+    packed: pk.Packed | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -132,6 +141,21 @@ def load_version(data_dir: Path, version: str) -> Dataset:
             f"{directory / MANIFEST_NAME}: manifest names version {manifest.version!r}, "
             f"but it is stored as {version!r}"
         )
+    if manifest.packed:
+        try:
+            packed = pk.open_packed(
+                directory / Path(manifest.packed).name,  # never outside the version
+                sha256=manifest.packed_sha256,
+                geojson_sha256=manifest.sha256,
+                points=manifest.points,
+            )
+        except pk.PackError as exc:
+            log.warning("%s; reading %s instead and packing it in memory", exc, GEOJSON_NAME)
+        else:
+            props = pk.PackedProperties(packed)
+            return Dataset(manifest, packed.lons, packed.lats, pk.PackedIds(packed), props, packed)
+    else:
+        log.info("version %s has no sidecar: reading its %s", version, GEOJSON_NAME)
     geojson_path = directory / GEOJSON_NAME
     try:
         raw = geojson_path.read_bytes()
@@ -255,15 +279,19 @@ def publish_dataset(
     builder: str,
     notes: str = "",
     built_at: datetime | None = None,
+    packed: bool = False,
 ) -> Manifest:
     """Validate, write aside, fsync, rename into place, then flip CURRENT atomically.
 
+    With `packed`, the sidecar servers map instead of parsing (geo/packed.py) is written too.
     Interrupted at any point, CURRENT still names the previous complete version.
     """
     check_version_name(version, where="version")
     raw = serialise_feature_collection(features)
     try:
-        parse_feature_collection(raw, where=f"new version {version}")
+        parsed = parse_feature_collection(raw, where=f"new version {version}")
+        geojson_sha256 = hashlib.sha256(raw).hexdigest()
+        sidecar = pk.pack(*parsed, geojson_sha256=geojson_sha256) if packed else b""
     except DatasetError as exc:
         raise PublishError(f"refusing to publish an invalid dataset: {exc}") from None
 
@@ -275,22 +303,26 @@ def publish_dataset(
     manifest = Manifest(
         version=version,
         points=len(features),
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=geojson_sha256,
         built_at=(built_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         source=source,
         sample=sample,
         builder=builder,
         notes=notes,
+        packed=pk.PACKED_NAME if packed else "",
+        packed_sha256=hashlib.sha256(sidecar).hexdigest() if packed else "",
     )
     staging = root / f".staging-{version}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
-        _write_synced(staging / GEOJSON_NAME, raw)
+        pk.write_synced(staging / GEOJSON_NAME, raw)
+        if packed:
+            pk.write_synced(staging / pk.PACKED_NAME, sidecar)
         manifest_bytes = orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
-        _write_synced(staging / MANIFEST_NAME, manifest_bytes)
-        _fsync_dir(staging)
+        pk.write_synced(staging / MANIFEST_NAME, manifest_bytes)
+        pk.fsync_dir(staging)
         staging.rename(final)
-        _fsync_dir(root)
+        pk.fsync_dir(root)
         point_current_at(data_dir, version)
     finally:
         if staging.exists():
@@ -303,9 +335,9 @@ def point_current_at(data_dir: Path, version: str) -> None:
     load_version(data_dir, version)
     root = published_dir(data_dir)
     temporary = root / f".{CURRENT_NAME}.{secrets.token_hex(4)}"
-    _write_synced(temporary, f"{version}\n".encode())
+    pk.write_synced(temporary, f"{version}\n".encode())
     os.replace(temporary, root / CURRENT_NAME)
-    _fsync_dir(root)
+    pk.fsync_dir(root)
 
 
 def _read_manifest(path: Path) -> Manifest:
@@ -348,21 +380,6 @@ digits, '.', '_', '-'; at most 64 characters)
             f"{where}: {version!r} is not a valid version name "
             "(letters, digits, '.', '_', '-'; at most 64 characters)"
         )
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def published_versions(data_dir: Path) -> list[Manifest]:

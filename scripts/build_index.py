@@ -339,6 +339,7 @@ def _publish(
             sample=args.sample,
             builder=f"scripts/build_index.py --geocoder {args.geocoder}",
             notes=notes,
+            packed=True,  # the sidecar workers map instead of parsing the GeoJSON
         )
     except (PublishError, DatasetError, OSError) as exc:
         print(f"error: publishing failed, the served version is untouched: {exc}", file=out)

@@ -66,6 +66,8 @@ def geodesic_distances_m(
 
     >>> round(float(geodesic_distances_m(116.0, 40.0, [117.0], [40.0])[0]), 3)
     85393.409
+    >>> round(float(geodesic_distances_m(116, 40, [117], [40])[0]), 3)  # integers alike
+    85393.409
     """
     # Fresh contiguous float64 arrays: PROJ's inverse writes its results into its inputs.
     lons2 = np.array(lons, dtype=np.float64)
@@ -74,7 +76,10 @@ def geodesic_distances_m(
     # `Geod.inv` would first try, and fail, a scalar fast path, then copy all four arrays;
     # on the query path that costs as much as the geodesics themselves. `_inv` is the
     # vectorised core it then calls; tests/geo/test_geodesy.py pins it to `inv`.
-    WGS84_GEOD._inv(np.full(count, lon), np.full(count, lat), lons2, lats2)
+    # float64 explicitly: np.full(count, 112) would be an integer array PROJ misreads.
+    start_lons = np.full(count, lon, dtype=np.float64)
+    start_lats = np.full(count, lat, dtype=np.float64)
+    WGS84_GEOD._inv(start_lons, start_lats, lons2, lats2)
     return lons2  # now the distances in metres
 
 

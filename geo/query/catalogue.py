@@ -1,6 +1,8 @@
 """Catalogue: a loaded dataset with its PointIndex, lookup by id and browsing by region.
 
 Built once per published version and never changed; a reload builds a new one beside it.
+Its columns come from the version's sidecar (geo/packed.py), mapped, or packed in memory for a
+version without one, so building needs no pass over every point's properties.
 Only located points are in the index: a point known only to its province (`geo.record.
 is_located`) would get a distance from its province's seat, a place it is not. It is still
 listed by id and by region.
@@ -14,8 +16,8 @@ import numpy as np
 
 from geo.core.errors import InvalidQuery
 from geo.dataset import Dataset
+from geo.packed import IdLookup, Packed, pack_in_memory
 from geo.query.index import IntArray, Neighbours, PointIndex
-from geo.record import is_located
 
 # A province, city or county code (220000, 2201, 220113): the API declares this pattern.
 ADCODE_PATTERN = r"^(\d\d){1,3}$"
@@ -45,32 +47,27 @@ class Catalogue:
     ranked: IntArray  # dataset positions of the located points, in dataset order
     positions_by_id: Mapping[str, int]
     browse_order: IntArray  # positions ordered by (adcode, id): a stable listing order
-    _provinces: np.ndarray
-    _cities: np.ndarray
-    _adcodes: np.ndarray
+    columns: Packed  # the dataset's sidecar columns: names in UTF-8, located, orders
 
     @classmethod
     def build(cls, dataset: Dataset) -> "Catalogue":
-        located = np.array(
-            [is_located(p.get("precision")) for p in dataset.properties], dtype=bool
-        ).reshape(-1)
-        ranked = np.flatnonzero(located).astype(np.int64)
-        keys = np.array(dataset.ids, dtype=str).reshape(-1)[ranked]
-        index = PointIndex(dataset.lons[ranked], dataset.lats[ranked], keys)
-        provinces = np.array([p.get("province") or "" for p in dataset.properties], dtype=str)
-        cities = np.array([p.get("city") or "" for p in dataset.properties], dtype=str)
-        adcodes = np.array([p.get("adcode") or "" for p in dataset.properties], dtype=str)
-        ids = np.array(dataset.ids, dtype=str)
-        browse_order = np.lexsort((ids, adcodes)).astype(np.int64)
+        columns = dataset.packed
+        if columns is None:  # a version without a usable sidecar: the same columns, in memory
+            columns = pack_in_memory(dataset.lons, dataset.lats, dataset.ids, dataset.properties)
+        ranked = np.flatnonzero(columns.located).astype(np.int64)
+        # Ranks in id order break distance ties as the ids would, without sorting N strings.
+        keys = columns.id_ranks()[ranked]
+        if len(ranked) == len(dataset):  # every point located: index the mapped arrays as is
+            index = PointIndex(columns.lons, columns.lats, keys)
+        else:
+            index = PointIndex(columns.lons[ranked], columns.lats[ranked], keys)
         return cls(
             dataset=dataset,
             index=index,
             ranked=ranked,
-            positions_by_id={key: position for position, key in enumerate(dataset.ids)},
-            browse_order=browse_order,
-            _provinces=provinces,
-            _cities=cities,
-            _adcodes=adcodes,
+            positions_by_id=IdLookup(columns),
+            browse_order=columns.browse_order,
+            columns=columns,
         )
 
     def position_of(self, point_id: str) -> int | None:
@@ -78,7 +75,7 @@ class Catalogue:
 
     def located(self, position: int) -> bool:
         """Whether the point at this dataset position is ranked by distance."""
-        return is_located(self.dataset.properties[position].get("precision"))
+        return bool(self.columns.located[position])
 
     def nearest(
         self, lon: float, lat: float, k: int, *, max_distance_m: float | None = None
@@ -97,11 +94,11 @@ class Catalogue:
         """
         keep = np.ones(len(self.dataset), dtype=bool)
         if province:
-            keep &= _name_matches(self._provinces, province, "province")
+            keep &= _name_matches(self.columns.provinces, province, "province")
         if city:
-            keep &= _name_matches(self._cities, city, "city")
+            keep &= _name_matches(self.columns.cities, city, "city")
         if adcode:
-            keep &= np.char.startswith(self._adcodes, _adcode_prefix(adcode))
+            keep &= np.char.startswith(self.columns.adcodes, _adcode_prefix(adcode).encode())
         order = self.browse_order
         return order[keep[order]]
 
@@ -134,14 +131,23 @@ def regions(catalogue: "Catalogue") -> tuple[Province, ...]:
     so browsing by it returns exactly that area (北京市's city point 110000 and its districts
     1101xx share "11": the whole municipality).
     """
-    groups: dict[tuple[str, str], list[str]] = {}
-    for position in catalogue.browse_order.tolist():
-        props = catalogue.dataset.properties[position]
-        area = props.get("city") or DIRECTLY_ADMINISTERED
-        groups.setdefault((props["province"], area), []).append(props.get("adcode") or "")
+    columns, order = catalogue.columns, catalogue.browse_order
+    # One group per (province, area), in the order of its first point in browse order. Codes
+    # run in sorted order there, so a group's shared prefix is that of its first and last code.
+    _, province_of = np.unique(columns.provinces[order], return_inverse=True)
+    _, area_of = np.unique(columns.cities[order], return_inverse=True)
+    group_key = province_of.reshape(-1).astype(np.int64) * (int(area_of.max(initial=0)) + 1)
+    group_key += area_of.reshape(-1)
+    _, first, sizes = np.unique(group_key, return_index=True, return_counts=True)
+    _, first_from_end = np.unique(group_key[::-1], return_index=True)
+    last = len(order) - 1 - first_from_end
     provinces: dict[str, list[Area]] = {}
-    for (province, area), codes in groups.items():
-        provinces.setdefault(province, []).append(Area(area, _shared_code(codes), len(codes)))
+    for group in np.argsort(first, kind="stable").tolist():
+        at, end = order[first[group]], order[last[group]]
+        codes = [columns.adcodes[at].decode(), columns.adcodes[end].decode()]
+        area = columns.cities[at].decode() or DIRECTLY_ADMINISTERED
+        areas = provinces.setdefault(columns.provinces[at].decode(), [])
+        areas.append(Area(area, _shared_code(codes), int(sizes[group])))
     return tuple(
         Province(
             name=name,
@@ -172,7 +178,8 @@ def _name_matches(names: np.ndarray, query: str, param: str) -> np.ndarray:
     query = query.strip(BLANK_CHARACTERS)
     if not query or len(query) > NAME_MAX_LENGTH:
         raise InvalidQuery(f"{param} must be 1 to {NAME_MAX_LENGTH} characters, got {query!r}")
-    return np.asarray(np.char.startswith(names, query), dtype=bool)
+    # UTF-8 keeps prefixes: a name starts with the query iff its encoding starts with the query's.
+    return np.asarray(np.char.startswith(names, query.encode()), dtype=bool)
 
 
 def _adcode_prefix(adcode: str) -> str:

@@ -1,5 +1,6 @@
 """Zero-downtime reload: new versions are built aside and swapped whole; bad ones are refused."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -7,17 +8,37 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import numpy as np
+import orjson
 import pytest
 
+from app import served
 from app.main import create_app
 from app.settings import Settings
-from geo.dataset import CURRENT_NAME, GEOJSON_NAME, published_dir
+from geo.dataset import (
+    CURRENT_NAME,
+    GEOJSON_NAME,
+    MANIFEST_NAME,
+    make_feature,
+    publish_dataset,
+    published_dir,
+)
+from geo.packed import PACKED_NAME
 from geo.query.reference import brute_force_nearest
-from tests.support import free_port, live_server, publish_points, wait_until_ready
+from tests.app import test_golden_responses as golden
+from tests.geo import test_packed as golden_sample
+from tests.support import (
+    REPO_DATA_DIR,
+    free_port,
+    live_server,
+    point_properties,
+    publish_points,
+    wait_until_ready,
+)
 
 POINTS = 300
 
@@ -207,3 +228,105 @@ def test_admin_endpoints_do_not_exist_without_a_token(tmp_path: Path):
     with live_server(app) as url:
         answer = httpx.post(f"{url}/admin/reload", headers={"Authorization": "Bearer x"})
         assert answer.status_code == 404
+
+
+# --- The packed sidecar (geo/packed.py): served byte for byte as the GeoJSON, swapped whole.
+
+
+def _sample_with_sidecar(tmp_path: Path) -> Path:
+    """A data dir like the repository's, whose sample is republished with its sidecar."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for item in REPO_DATA_DIR.iterdir():
+        if item.name != "published":
+            (data_dir / item.name).symlink_to(item)
+    directory = published_dir(REPO_DATA_DIR) / golden_sample.SAMPLE_VERSION
+    manifest = orjson.loads((directory / MANIFEST_NAME).read_bytes())
+    features = orjson.loads((directory / GEOJSON_NAME).read_bytes())["features"]
+    publish_dataset(
+        data_dir, features, version=manifest["version"], source=manifest["source"],
+        sample=manifest["sample"], builder=manifest["builder"], notes=manifest["notes"],
+        built_at=datetime.fromisoformat(manifest["built_at"]), packed=True,
+    )  # fmt: skip
+    assert (published_dir(data_dir) / manifest["version"] / PACKED_NAME).exists()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def answers_from_geojson() -> list[dict[str, object]]:
+    """Every answer of the golden test, from the committed sample (no sidecar), captured now:
+    the comparison holds whatever other changes the recording is waiting for."""
+    return golden._capture()
+
+
+@pytest.mark.parametrize("prefill", [True, False], ids=["json-written-at-load", "when-shown"])
+def test_the_sample_served_from_its_sidecar_answers_byte_for_byte_as_from_geojson(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers_from_geojson, prefill: bool
+):
+    monkeypatch.setattr(golden, "REPO_DATA_DIR", _sample_with_sidecar(tmp_path))
+    if not prefill:  # as a dataset over PREFILL_POINTS is served: each point written when shown
+        monkeypatch.setattr(served, "PREFILL_POINTS", 0)
+    captured = golden._capture()
+    assert len(captured) == len(answers_from_geojson) == len(golden.REQUESTS)
+    for before, after in zip(answers_from_geojson, captured, strict=True):
+        assert after == before, before["request"]
+
+
+class _Recorded(logging.Handler):
+    """The messages logged at `level` or above (the app's own handlers may write elsewhere)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_reload_swaps_between_geojson_and_sidecar_versions_and_never_serves_a_bad_sidecar(
+    tmp_path: Path,
+):
+    def publish(index: int) -> None:
+        lons, lats, ids = _version_points(index)
+        features = [
+            make_feature(lon, lat, point_properties(point_id, row))
+            for row, (lon, lat, point_id) in enumerate(
+                zip(lons.tolist(), lats.tolist(), ids, strict=True), 1
+            )
+        ]
+        publish_dataset(tmp_path, features, version=f"v{index}", source="tests", sample=True,
+                        builder="tests", packed=index > 1)  # fmt: skip
+
+    def check(http: httpx.Client, index: int) -> None:
+        assert http.get("/readyz").json()["dataset"]["version"] == f"v{index}"
+        lons, lats, ids = _version_points(index)
+        answer = http.get("/nearest", params={"lat": 35, "lon": 112, "n": 5}).json()
+        expected = brute_force_nearest(lons, lats, ids, 112.0, 35.0, 5)
+        assert [r["id"] for r in answer["results"]] == [ids[p] for p in expected.positions]
+        point = http.get(f"/points/{ids[7]}").json()
+        assert point["point"]["id"] == ids[7] and point["point"]["lon"] == round(lons[7], 7)
+
+    publish(1)  # GeoJSON only, as every version before the sidecar
+    token = "test-token-" + "y" * 20
+    app = create_app(Settings(data_dir=tmp_path, reload_interval_s=0, admin_token=token))
+    auth = {"Authorization": f"Bearer {token}"}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=10) as http:
+        check(http, 1)
+        publish(2)
+        assert http.post("/admin/reload", headers=auth).json()["status"] == "loaded"
+        check(http, 2)
+        # v3's sidecar is altered on disk after publishing: its checksum no longer agrees.
+        publish(3)
+        sidecar = published_dir(tmp_path) / "v3" / PACKED_NAME
+        data = bytearray(sidecar.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        sidecar.write_bytes(bytes(data))
+        warnings = _Recorded(logging.WARNING)
+        logging.getLogger("xunqin.dataset").addHandler(warnings)
+        try:
+            assert http.post("/admin/reload", headers=auth).json()["status"] == "loaded"
+        finally:
+            logging.getLogger("xunqin.dataset").removeHandler(warnings)
+        check(http, 3)  # answered from points.geojson, exactly
+    [warning] = warnings.messages
+    assert "sha256 is" in warning and "reading points.geojson instead" in warning

@@ -10,8 +10,8 @@ from geo.query.catalogue import Catalogue
 from tests.support import point_properties
 
 
-@pytest.fixture
-def catalogue(tmp_path: Path) -> Catalogue:
+@pytest.fixture(params=[False, True], ids=["geojson", "sidecar"])
+def catalogue(tmp_path: Path, request: pytest.FixtureRequest) -> Catalogue:
     rows = [
         ("c", "吉林省", "长春市", "220113"),
         ("a", "吉林省", "长春市", "220100"),
@@ -23,8 +23,13 @@ def catalogue(tmp_path: Path) -> Catalogue:
         make_feature(120.0 + i, 40.0, point_properties(pid, i, province=p, city=c, adcode=code))
         for i, (pid, p, c, code) in enumerate(rows, start=1)
     ]
-    publish_dataset(tmp_path, features, version="v1", source="t", sample=True, builder="t")
-    return Catalogue.build(load_current(tmp_path))
+    publish_dataset(
+        tmp_path, features, version="v1", source="t", sample=True, builder="t",
+        packed=request.param,
+    )  # fmt: skip
+    catalogue = Catalogue.build(load_current(tmp_path))
+    assert (catalogue.dataset.packed is not None) is request.param
+    return catalogue
 
 
 def ids(catalogue: Catalogue, positions) -> list[str]:
@@ -61,7 +66,8 @@ def test_lookup_by_id(catalogue):
     assert catalogue.position_of("missing") is None
 
 
-def test_a_point_known_only_to_its_province_is_listed_but_never_ranked(tmp_path: Path):
+@pytest.mark.parametrize("packed", [False, True], ids=["geojson", "sidecar"])
+def test_a_point_known_only_to_its_province_is_listed_but_never_ranked(tmp_path: Path, packed):
     # "seat" lies on the query point, placed at its province's seat: no distance would be true.
     points = [
         ("near", 125.32, 43.82, "county"),
@@ -72,7 +78,9 @@ def test_a_point_known_only_to_its_province_is_listed_but_never_ranked(tmp_path:
         make_feature(lon, lat, point_properties(pid, row, precision=precision))
         for row, (pid, lon, lat, precision) in enumerate(points, start=1)
     ]
-    publish_dataset(tmp_path, features, version="v1", source="t", sample=True, builder="t")
+    publish_dataset(
+        tmp_path, features, version="v1", source="t", sample=True, builder="t", packed=packed
+    )
     catalogue = Catalogue.build(load_current(tmp_path))
 
     hits = catalogue.nearest(125.3235, 43.8171, 10)
