@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.floor_app import BODY_ENV
-from bench.query_latency import QUERY_SEED, china_like_points
+from bench.query_latency import QUERY_SEED
 from bench.report import OUT_DIR, Section, Table, Target, fmt, shown
 from bench.servers import (
     ABLATION_FACTORY,
@@ -21,6 +21,7 @@ from bench.servers import (
     served_data_dir,
     serving,
 )
+from scripts.make_synthetic_dataset import china_like_points
 
 QUERY_COUNT = 256
 THREADS = 1  # two cores: one for wrk, one for the single server worker

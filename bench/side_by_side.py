@@ -19,12 +19,13 @@ from rtree import index as rtree_index
 
 from bench import peers
 from bench.plots import line_plot
-from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank, china_like_points
+from bench.query_latency import QUERY_SEED, SEED, KdTreeRerank
 from bench.report import OUT_DIR, ROOT, Section, Table, Target, fmt, percentile_us
 from bench.servers import section_main
 from geo.core.geodesy import FloatArray, geodesic_distances_m
 from geo.query.index import IntArray, Neighbours, PointIndex
 from geo.query.reference import brute_force_nearest
+from scripts.make_synthetic_dataset import china_like_points
 
 K = 10
 INDEX = "PointIndex (this project)"

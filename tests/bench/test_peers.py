@@ -19,9 +19,9 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from bench import peer_apps, peers, side_by_side
-from bench.query_latency import china_like_points
 from geo.core.geodesy import geodesic_distances_m
 from geo.dataset import load_current
+from scripts.make_synthetic_dataset import china_like_points
 from tests.support import live_server, publish_points
 
 POINTS = 2_000
