@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from app.middleware import GZIP_LEVEL
 from app.settings import Settings
-from bench.http_throughput import WrkRun, query_paths, run_wrk
+from bench.http_throughput import WrkRun, query_paths, run_wrk, write_lua
 from bench.report import OUT_DIR, Section, Table, fmt
 from bench.servers import APP_FACTORY, Server, app_available, section_main, serving
 
@@ -25,23 +25,6 @@ CONNECTIONS = 32
 HEADERS = ("XUNQIN_GZIP_MINIMUM_BYTES", "req/s (median)", "req/s per round", "p99 ms",
            "non-2xx / socket errors")  # fmt: skip
 BATCH = [{"lat": 30.0 + i * 0.05, "lon": 114.3, "n": 50} for i in range(100)]
-
-_LUA = """
-local paths = {%(paths)s}
-local i = 0
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p90_us":%%d,"p99_us":%%d,' ..
-    '"connect":%%d,"read":%%d,"write":%%d,"status":%%d,"timeout":%%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
 
 
 @dataclass(frozen=True)
@@ -83,12 +66,6 @@ def fetch(server: Server, method: str, path: str, body: object) -> tuple[int, st
     return len(payload), encoding, time.perf_counter() - started
 
 
-def write_lua(paths: Sequence[str]) -> str:
-    script = OUT_DIR / "wrk-compression.lua"
-    script.write_text(_LUA % {"paths": ", ".join(json.dumps(p) for p in paths)})
-    return str(script)
-
-
 def run(duration_s: int, warmup_s: int, rounds: int, repeats: int, command: str) -> Section:
     section = Section("Response compression (gzip)")
     missing = app_available() or (None if shutil.which("wrk") else "`wrk` is not on PATH")
@@ -96,7 +73,7 @@ def run(duration_s: int, warmup_s: int, rounds: int, repeats: int, command: str)
         section.notes.append(f"**Skipped:** {missing}.")
         return section
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    script = write_lua(query_paths("/nearest"))
+    script = write_lua("compression", query_paths("/nearest"), {"Accept-Encoding": "gzip"})
     runs: dict[Setting, list[WrkRun]] = {s: [] for s in SETTINGS}
     sizes: dict[Setting, list[tuple[int, str, float]]] = {}
     with (

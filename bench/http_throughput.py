@@ -4,7 +4,7 @@ import json
 import shutil
 import statistics
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.floor_app import BODY_ENV
@@ -34,7 +34,7 @@ local paths = {%(paths)s}
 local i = 0
 request = function()
   i = i %% #paths + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], %(headers)s)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -87,9 +87,13 @@ def query_paths(route: str) -> list[str]:
     ]
 
 
-def write_lua(name: str, paths: Sequence[str]) -> str:
+def write_lua(name: str, paths: Sequence[str], headers: Mapping[str, str] | None = None) -> str:
+    """A wrk script cycling through `paths`, each request sent with `headers` (Lua table)."""
     script = OUT_DIR / f"wrk-{name}.lua"
-    script.write_text(_LUA % {"paths": ", ".join(json.dumps(p) for p in paths)})
+    fields = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items())
+    paths_lua = ", ".join(json.dumps(p) for p in paths)
+    headers_lua = "{" + fields + "}" if fields else "nil"
+    script.write_text(_LUA % {"paths": paths_lua, "headers": headers_lua})
     return str(script)
 
 
