@@ -1,9 +1,15 @@
-"""Test-wide fixtures: a clean environment for settings."""
+"""Test-wide fixtures: a clean environment for settings, one headless Chromium per module."""
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.browser import launched_chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +19,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("XUNQIN_"):
             monkeypatch.delenv(name)
     yield
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    """Real headless Chromium (tests/browser.py): skipped without one, failed under CI."""
+    with launched_chromium() as launched:
+        yield launched

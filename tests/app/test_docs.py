@@ -1,10 +1,9 @@
 """`/docs` in a real headless Chromium against a real uvicorn: Swagger UI renders the
 operations from this server's own files, under its policy, with nothing fetched elsewhere."""
 
-import os
+import contextlib
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,15 +13,12 @@ from app.docs import DOCS_CONTENT_SECURITY_POLICY
 from app.main import create_app
 from app.security import API_CONTENT_SECURITY_POLICY
 from app.settings import Settings
-from tests.app.test_page import CHROMIUM_ARGS, chromium_path
+from tests.browser import ARTIFACTS
 from tests.support import REPO_DATA_DIR, live_server
 
-try:
-    from playwright.sync_api import Browser, expect, sync_playwright
-except ImportError:  # pragma: no cover - reported by the `browser` fixture
-    sync_playwright = None  # type: ignore[assignment]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Without playwright the `browser` fixture skips these tests (or fails them under CI).
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import Browser, expect
 
 # Run before any page script: CSP violations are events, whatever the console says.
 RECORD_VIOLATIONS = """
@@ -37,22 +33,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def docs_url() -> Iterator[str]:
     with live_server(create_app(Settings(data_dir=REPO_DATA_DIR, access_log=False))) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    executable = chromium_path()
-    if sync_playwright is None or executable is None:
-        reason = "the docs browser test needs playwright and /usr/bin/chromium"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_docs_render_the_operations_in_chromium(browser: "Browser", docs_url: str):

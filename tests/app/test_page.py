@@ -4,10 +4,9 @@ Needs Debian's `chromium` (/usr/bin/chromium, or CHROMIUM_PATH) and the `playwri
 without them the browser tests are skipped, unless CI is set, where they fail instead.
 """
 
+import contextlib
 import json
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,27 +19,14 @@ from app.main import create_app
 from app.page import CONTENT_SECURITY_POLICY, build_page_router
 from app.settings import Settings
 from geo.dataset import make_feature, publish_dataset
+from tests.browser import ARTIFACTS
 from tests.support import live_server, point_properties
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - reported by the `browser` fixture
-    sync_playwright = None  # type: ignore[assignment]
+# Without playwright the `browser` fixture skips these tests (or fails them under CI).
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # running as root in CI
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # Chromium must not reach out on its own (updates, sync, field trials): on a closed CI
-    # network those connections fail, and the browser's networking misbehaves with them.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Where the phone "is": central 长春 (WGS-84).
 HERE_LAT, HERE_LON = 43.8171, 125.3235
@@ -114,27 +100,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def api(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
-
-
-def chromium_path() -> str | None:
-    return shutil.which(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    executable = chromium_path()
-    if sync_playwright is None or executable is None:
-        missing = "the playwright package" if sync_playwright is None else "a chromium binary"
-        reason = f"browser tests need {missing} (pip install playwright; apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def new_context(browser: "Browser", **options: Any) -> "BrowserContext":

@@ -7,7 +7,6 @@ flagged (its override lies outside the county its name names).
 
 import contextlib
 import io
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -20,13 +19,12 @@ import pytest
 from geo.dataset import load_current
 from geo.pipeline.report_page import china_map
 from geo.pipeline.report_page.render import PRECISION_LABELS, QUIET_STATUSES
-from tests.app.test_page import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+from tests.browser import ARTIFACTS
 from tests.support import load_script
 
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - reported by the `browser` fixture
-    sync_playwright = None  # type: ignore[assignment]
+# Without playwright the `browser` fixture skips these tests (or fails them under CI).
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import Browser, Page, expect
 
 build_index = load_script("build_index")
 
@@ -84,22 +82,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "report": orjson.loads((reports / "test-2.json").read_bytes()),
         "dataset": load_current(tmp / "data"),
     }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    executable = chromium_path()
-    if sync_playwright is None or executable is None:
-        reason = "browser tests need the playwright package and a chromium binary"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

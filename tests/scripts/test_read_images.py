@@ -7,23 +7,20 @@ One OCR run (three small images, one of them broken) serves every test of the mo
 import csv
 import io
 import os
-import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
 
 from bench.ocr_tables import sample_rows
 from geo.dataset import load_current
-from tests.app.test_page import ARTIFACTS, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS
 from tests.geo.pipeline.ocr.conftest import MISSING, write_table
 from tests.support import load_script
 
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - reported by the test
-    sync_playwright = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 read_images = load_script("read_images")
 build_index = load_script("build_index")
@@ -110,49 +107,37 @@ def test_build_refuses_an_unreviewed_ocr_list_unless_forced(
 
 
 def test_the_review_page_edits_marks_and_exports_a_csv_the_build_accepts(
-    read: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    browser: "Browser", read: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    executable = shutil.which(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-    if sync_playwright is None or executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("the review page test needs playwright and chromium")
-        pytest.skip("the review page test needs playwright and chromium")
     page_path = read["out"].with_suffix(".review.html")
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(
-                accept_downloads=True, viewport={"width": 1300, "height": 900}
-            )
-            page = context.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(page_path.as_uri())
-            counts = page.locator(".counts").inner_text()
-            assert "6 rows" in counts and "1 flagged and not reviewed" in counts
-            bad = page.locator("td.phone_format")
-            assert bad.count() == 1 and bad.inner_text() == BAD_PHONE
-            assert "not a well-formed phone number" in (bad.get_attribute("title") or "")
-            crops = page.locator("tr.crop img")
-            assert crops.count() == 6
-            assert crops.first.evaluate("img => img.naturalWidth") > 500
-            bad.click()
-            page.keyboard.press("End")
-            page.keyboard.type("0")  # the corrected number: one digit was missing
-            page.locator("tr.cells").nth(2).locator("input.reviewed").check()
-            assert "0 flagged and not reviewed" in page.locator(".counts").inner_text()
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "ocr-review-1300x900.png"))
-            with page.expect_download() as download_info:
-                page.locator("#export").click()
-            download = download_info.value
-            exported = tmp_path / download.suggested_filename
-            download.save_as(exported)
-            assert errors == []
-        finally:
-            browser.close()
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_path.as_uri())
+    counts = page.locator(".counts").inner_text()
+    assert "6 rows" in counts and "1 flagged and not reviewed" in counts
+    bad = page.locator("td.phone_format")
+    assert bad.count() == 1 and bad.inner_text() == BAD_PHONE
+    assert "not a well-formed phone number" in (bad.get_attribute("title") or "")
+    crops = page.locator("tr.crop img")
+    assert crops.count() == 6
+    assert crops.first.evaluate("img => img.naturalWidth") > 500
+    bad.click()
+    page.keyboard.press("End")
+    page.keyboard.type("0")  # the corrected number: one digit was missing
+    page.locator("tr.cells").nth(2).locator("input.reviewed").check()
+    assert "0 flagged and not reviewed" in page.locator(".counts").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ocr-review-1300x900.png"))
+    with page.expect_download() as download_info:
+        page.locator("#export").click()
+    download = download_info.value
+    exported = tmp_path / download.suggested_filename
+    download.save_as(exported)
+    assert errors == []
     assert all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
     assert exported.name == "湖南.csv"
     title, records = _csv(exported)
