@@ -18,6 +18,8 @@ to 64 bytes::
     browse_order    <i8 [N]   positions ordered by (adcode, id)
     props_offsets   <i8 [N+1] where each point's properties JSON starts in props_blob
     props_blob      |u1       every point's properties, orjson-serialised, back to back
+    rtree_offsets   <i8 [P+1] where each page of the located points' R-tree starts in
+    rtree_blob      |u1       rtree_blob (geo/query/rtree_pages.py); P = 0 for no tree
 
 UTF-8 keeps code point order and prefixes (`s.startswith(q)` iff the encodings do), so ids
 sort and names match in bytes as they would in str.
@@ -36,11 +38,13 @@ import numpy.typing as npt
 import orjson
 
 from geo.core.errors import DatasetError
+from geo.core.geodesy import ecef_m
+from geo.query.rtree_pages import RtreePages, build_rtree_pages
 from geo.record import is_located
 
 PACKED_NAME = "points.packed"
 MAGIC = b"XQPACK\x00\x01"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added the R-tree's pages; a server refuses (and repacks) any other
 _ALIGN = 64
 _PREFIX = len(MAGIC) + 8  # magic, format version, header length
 
@@ -70,9 +74,20 @@ def pack(
     properties: Sequence[Mapping[str, Any]],
     *,
     geojson_sha256: str,
+    with_rtree: bool = True,
 ) -> bytes:
-    """The sidecar's bytes for one validated dataset (the order of its points kept)."""
+    """The sidecar's bytes for one validated dataset (the order of its points kept).
+
+    With `with_rtree`, the R-tree of its located points (in dataset order, numbered from 0)
+    is built and stored, so a server opens it instead of building it.
+    """
     count = len(ids)
+    located = np.array([is_located(p.get("precision")) for p in properties], dtype="|b1")
+    lon_column, lat_column = np.asarray(lons, dtype="<f8"), np.asarray(lats, dtype="<f8")
+    rtree_offsets, rtree_blob = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    if with_rtree and located.any():
+        xyz = ecef_m(lon_column[located], lat_column[located])
+        rtree_offsets, rtree_blob = build_rtree_pages(xyz)
     id_column = _utf8_column(ids, what="ids")
     id_order = np.argsort(id_column, kind="stable").astype(np.int64)
     adcodes = _utf8_column([p.get("adcode") or "" for p in properties], what="adcodes")
@@ -80,9 +95,9 @@ def pack(
     offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum([len(blob) for blob in blobs], out=offsets[1:])
     sections: dict[str, np.ndarray] = {
-        "lons": np.asarray(lons, dtype="<f8"),
-        "lats": np.asarray(lats, dtype="<f8"),
-        "located": np.array([is_located(p.get("precision")) for p in properties], dtype="|b1"),
+        "lons": lon_column,
+        "lats": lat_column,
+        "located": located,
         "ids": id_column,
         "id_order": id_order,
         "sorted_ids": id_column[id_order],
@@ -92,6 +107,8 @@ def pack(
         "browse_order": np.lexsort((id_column, adcodes)).astype(np.int64),
         "props_offsets": offsets,
         "props_blob": np.frombuffer(b"".join(blobs), dtype=np.uint8),
+        "rtree_offsets": rtree_offsets,
+        "rtree_blob": rtree_blob,
     }
     table: dict[str, dict[str, Any]] = {}
     position = 0
@@ -149,14 +166,23 @@ class Packed:
             self._offsets: IntArray = a["props_offsets"]
             self._blob: npt.NDArray[np.uint8] = a["props_blob"]
             self._blob_start = start + int(header["sections"]["props_blob"]["offset"])
+            self._rtree_offsets: IntArray = a["rtree_offsets"]
+            self._rtree_blob: npt.NDArray[np.uint8] = a["rtree_blob"]
+            self._rtree_start = start + int(header["sections"]["rtree_blob"]["offset"])
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise PackError(f"{where}: unreadable sidecar header or section ({exc})") from None
         for name, array in self._arrays.items():
             expected = self.points + 1 if name == "props_offsets" else self.points
-            if name != "props_blob" and array.shape != (expected,):
+            if name.startswith("rtree_") or name == "props_blob":
+                continue
+            if array.shape != (expected,):
                 raise PackError(f"{where}: section {name} holds {array.shape}, not {expected}")
-        if self._offsets[-1] != len(self._blob):
-            raise PackError(f"{where}: properties blob does not match its offsets")
+        for offsets, blob, what in (
+            (self._offsets, self._blob, "properties"),
+            (self._rtree_offsets, self._rtree_blob, "R-tree"),
+        ):
+            if len(offsets) == 0 or offsets[-1] != len(blob) or (np.diff(offsets) < 0).any():
+                raise PackError(f"{where}: {what} blob does not match its offsets")
         self._buffer = buffer  # keeps the map open while any view lives
         self._file: int | None = None  # a descriptor to read the blob from, see `read_from`
 
@@ -194,6 +220,19 @@ class Packed:
             raw = os.pread(self._file, end - begin, self._blob_start + begin)
         decoded: dict[str, Any] = orjson.loads(raw)
         return decoded
+
+    def rtree_pages(self) -> RtreePages | None:
+        """The located points' stored R-tree, or None if this sidecar has none."""
+        if len(self._rtree_offsets) < 2:
+            return None
+        if self._file is None:
+            return RtreePages.in_blob(self._rtree_offsets, self._rtree_blob)
+        descriptor, start = self._file, self._rtree_start
+        # Read by pread like the properties: each worker keeps the pages it visits anyway.
+        return RtreePages(
+            self._rtree_offsets,
+            lambda begin, end: os.pread(descriptor, end - begin, start + begin),
+        )
 
     def position_of(self, point_id: str) -> int | None:
         key = point_id.encode()
@@ -308,7 +347,8 @@ def pack_in_memory(
     properties: Sequence[Mapping[str, Any]],
 ) -> Packed:
     """The same columns for a dataset without a usable sidecar, built from its parsed points."""
-    raw = pack(lons, lats, ids, properties, geojson_sha256="")
+    # Building the tree into pages costs more than building it in memory, for no gain here.
+    raw = pack(lons, lats, ids, properties, geojson_sha256="", with_rtree=False)
     return Packed(raw, where="sidecar packed in memory")
 
 

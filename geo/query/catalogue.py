@@ -57,10 +57,12 @@ class Catalogue:
         ranked = np.flatnonzero(columns.located).astype(np.int64)
         # Ranks in id order break distance ties as the ids would, without sorting N strings.
         keys = columns.id_ranks()[ranked]
+        stored_rtree = columns.rtree_pages()
         if len(ranked) == len(dataset):  # every point located: index the mapped arrays as is
-            index = PointIndex(columns.lons, columns.lats, keys)
+            index = PointIndex(columns.lons, columns.lats, keys, stored_rtree=stored_rtree)
         else:
-            index = PointIndex(columns.lons[ranked], columns.lats[ranked], keys)
+            lons, lats = columns.lons[ranked], columns.lats[ranked]
+            index = PointIndex(lons, lats, keys, stored_rtree=stored_rtree)
         return cls(
             dataset=dataset,
             index=index,
