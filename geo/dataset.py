@@ -13,55 +13,40 @@ half-written or inconsistent one, and a writer cannot publish one.
 
 import hashlib
 import logging
-import math
 import os
 import re
 import secrets
 import shutil
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, asdict, dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from types import UnionType
-from typing import Any, get_args, get_origin
+from typing import Any
 
-import numpy as np
 import orjson
 
 from geo import packed as pk
 from geo.core.errors import DatasetError, PublishError
 from geo.core.geodesy import FloatArray
-from geo.record import PointRecord as PointRecord  # declared there, re-exported here
-from geo.record import check_contacts, check_source_rows
+
+# Declared there, re-exported here: the dataset's one point type and its GeoJSON form.
+from geo.features import COORDINATE_DECIMALS as COORDINATE_DECIMALS
+from geo.features import PROPERTY_TYPES as PROPERTY_TYPES
+from geo.features import make_feature as make_feature
+from geo.features import parse_feature_collection as parse_feature_collection
+from geo.features import serialise_feature_chunks as serialise_feature_chunks
+from geo.features import serialise_feature_collection as serialise_feature_collection
+from geo.record import PointRecord as PointRecord
 
 FORMAT = "xunqin-dataset/1"
 GEOJSON_NAME = "points.geojson"
 MANIFEST_NAME = "manifest.json"
 CURRENT_NAME = "CURRENT"
 PUBLISHED_DIR = "published"
-COORDINATE_DECIMALS = 7  # ~1 cm; more would claim a precision no source has
 log = logging.getLogger("xunqin.dataset")
 
 _VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # always fullmatch
 _UNCHECKED = ("format", "crs")  # manifest fields _read_manifest does not type-check
-
-
-def _json_types(annotation: Any) -> tuple[type, ...]:
-    """The JSON value types a field's annotation admits: `str | None` -> (str, NoneType)."""
-    members = get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
-    return tuple(list if get_origin(member) is tuple else member for member in members)
-
-
-# Property name -> allowed JSON types. Every feature carries all of them.
-PROPERTY_TYPES: Mapping[str, tuple[type, ...]] = {
-    f.name: _json_types(f.type) for f in fields(PointRecord) if f.default is MISSING
-}
-# Properties a feature may lack, checked when present: name -> what is wrong, or None.
-OPTIONAL_CHECKS: Mapping[str, Callable[[Any], str | None]] = {
-    "contacts": check_contacts,
-    "source_rows": check_source_rows,
-}
 
 
 @dataclass(frozen=True)
@@ -175,100 +160,6 @@ def load_version(data_dir: Path, version: str) -> Dataset:
     return Dataset(manifest, lons, lats, ids, properties)
 
 
-def parse_feature_collection(
-    raw: bytes, *, where: str
-) -> tuple[FloatArray, FloatArray, tuple[str, ...], tuple[Mapping[str, Any], ...]]:
-    """Validate GeoJSON text and split it into coordinate arrays, ids and properties."""
-    try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise DatasetError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise DatasetError(f"{where}: not a GeoJSON FeatureCollection")
-    features = document.get("features")
-    if not isinstance(features, list):
-        raise DatasetError(f"{where}: 'features' must be a list")
-
-    count = len(features)
-    lons = np.empty(count, dtype=np.float64)
-    lats = np.empty(count, dtype=np.float64)
-    ids: list[str] = []
-    properties: list[Mapping[str, Any]] = []
-    for position, feature in enumerate(features):
-        lon, lat, props = _check_feature(feature, where=f"{where}: feature {position}")
-        lons[position] = lon
-        lats[position] = lat
-        ids.append(props["id"])
-        properties.append(props)
-    duplicated = [key for key, seen in Counter(ids).items() if seen > 1]
-    if duplicated:
-        raise DatasetError(f"{where}: duplicate ids {sorted(duplicated)[:5]}")
-    lons.flags.writeable = False
-    lats.flags.writeable = False
-    return lons, lats, tuple(ids), tuple(properties)
-
-
-def _check_feature(feature: Any, *, where: str) -> tuple[float, float, Mapping[str, Any]]:
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise DatasetError(f"{where}: not a GeoJSON Feature")
-    geometry = feature.get("geometry")
-    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
-        raise DatasetError(f"{where}: geometry must be a Point")
-    coordinates = geometry.get("coordinates")
-    if (
-        not isinstance(coordinates, list)
-        or len(coordinates) != 2
-        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates)
-    ):
-        raise DatasetError(f"{where}: coordinates must be [lon, lat] numbers")
-    lon, lat = float(coordinates[0]), float(coordinates[1])
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise DatasetError(f"{where}: coordinates [{lon}, {lat}] out of range")
-    props = feature.get("properties")
-    if not isinstance(props, dict):
-        raise DatasetError(f"{where}: properties must be an object")
-    for name, types in PROPERTY_TYPES.items():
-        if name not in props:
-            raise DatasetError(f"{where}: property {name!r} is missing")
-        value = props[name]
-        if not isinstance(value, types) or isinstance(value, bool):
-            raise DatasetError(f"{where}: property {name!r} has the wrong type")
-    if not props["id"]:
-        raise DatasetError(f"{where}: property 'id' is empty")
-    if not all(isinstance(phone, str) for phone in props["phones"]):
-        raise DatasetError(f"{where}: property 'phones' must be a list of strings")
-    for name, check in OPTIONAL_CHECKS.items():
-        problem = check(props[name]) if name in props else None
-        if problem is not None:
-            raise DatasetError(f"{where}: property {name!r} {problem}")
-    if feature.get("id", props["id"]) != props["id"]:
-        raise DatasetError(f"{where}: feature id and properties.id differ")
-    return lon, lat, props
-
-
-def make_feature(lon: float, lat: float, properties: Mapping[str, Any]) -> dict[str, Any]:
-    """A GeoJSON Point feature with coordinates rounded to `COORDINATE_DECIMALS`.
-
-    >>> make_feature(116.123456789, 39.9, {"id": "a"})["geometry"]["coordinates"]
-    [116.1234568, 39.9]
-    """
-    return {
-        "type": "Feature",
-        "id": properties["id"],
-        "geometry": {
-            "type": "Point",
-            "coordinates": [round(lon, COORDINATE_DECIMALS), round(lat, COORDINATE_DECIMALS)],
-        },
-        "properties": dict(properties),
-    }
-
-
-def serialise_feature_collection(features: Sequence[Mapping[str, Any]]) -> bytes:
-    """GeoJSON bytes with one feature per line, so published versions diff line by line."""
-    lines = b",\n".join(orjson.dumps(feature) for feature in features)
-    return b'{"type":"FeatureCollection","features":[\n' + lines + b"\n]}\n"
-
-
 def publish_dataset(
     data_dir: Path,
     features: Sequence[Mapping[str, Any]],
@@ -287,7 +178,27 @@ def publish_dataset(
     Interrupted at any point, CURRENT still names the previous complete version.
     """
     check_version_name(version, where="version")
-    raw = serialise_feature_collection(features)
+    return publish_serialised(
+        data_dir, serialise_feature_collection(features), version=version, source=source,
+        sample=sample, builder=builder, notes=notes, built_at=built_at, packed=packed,
+    )  # fmt: skip
+
+
+def publish_serialised(
+    data_dir: Path,
+    raw: bytes,
+    *,
+    version: str,
+    source: str,
+    sample: bool,
+    builder: str,
+    notes: str = "",
+    built_at: datetime | None = None,
+    packed: bool = False,
+) -> Manifest:
+    """`publish_dataset` for GeoJSON already serialised by `serialise_feature_collection`, so a
+    very large dataset need not be held as features and as bytes at once."""
+    check_version_name(version, where="version")
     try:
         parsed = parse_feature_collection(raw, where=f"new version {version}")
         geojson_sha256 = hashlib.sha256(raw).hexdigest()
@@ -302,7 +213,7 @@ def publish_dataset(
     root.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(
         version=version,
-        points=len(features),
+        points=len(parsed[2]),
         sha256=geojson_sha256,
         built_at=(built_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         source=source,

@@ -14,6 +14,7 @@ production list is never displaced.
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from geo.dataset import (  # noqa: E402
     Manifest,
     load_version,
     make_feature,
-    publish_dataset,
+    publish_serialised,
     read_current_version,
+    serialise_feature_chunks,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,30 +58,36 @@ def china_like_points(count: int, seed: int) -> tuple[FloatArray, FloatArray]:
     return lons, lats
 
 
-def synthetic_features(count: int, seed: int = SEED) -> list[dict[str, Any]]:
-    """`count` GeoJSON features of made-up points: placeholder names, no contacts or phones."""
+def synthetic_features(
+    count: int, seed: int = SEED, *, chunk: int = 100_000
+) -> Iterator[list[dict[str, Any]]]:
+    """`count` GeoJSON features of made-up points, `chunk` at a time: placeholder names, no
+    contacts or phones."""
     lons, lats = china_like_points(count, seed)
-    return [
-        make_feature(
-            lon,
-            lat,
-            {
-                "id": f"synthetic-{row:07d}",
-                "name": f"合成测试点 {row}（样例数据）",
-                "address": "合成测试地址（样例数据，并非真实地址）",
-                "province": "吉林省",
-                "city": "长春市",
-                "district": None,
-                "adcode": "220100",
-                "contact": None,
-                "phones": [],
-                "phone_text": "",
-                "precision": "city",
-                "source_row": row,
-            },
-        )
-        for row, (lon, lat) in enumerate(zip(lons.tolist(), lats.tolist(), strict=True), start=1)
-    ]
+    for start in range(0, count, chunk):
+        end = min(start + chunk, count)
+        coordinates = zip(lons[start:end].tolist(), lats[start:end].tolist(), strict=True)
+        yield [
+            make_feature(
+                lon,
+                lat,
+                {
+                    "id": f"synthetic-{row:07d}",
+                    "name": f"合成测试点 {row}（样例数据）",
+                    "address": "合成测试地址（样例数据，并非真实地址）",
+                    "province": "吉林省",
+                    "city": "长春市",
+                    "district": None,
+                    "adcode": "220100",
+                    "contact": None,
+                    "phones": [],
+                    "phone_text": "",
+                    "precision": "city",
+                    "source_row": row,
+                },
+            )
+            for row, (lon, lat) in enumerate(coordinates, start=start + 1)
+        ]
 
 
 def _current_is_real(data_dir: Path) -> str | None:
@@ -99,9 +107,9 @@ def publish_synthetic(
     data_dir: Path, count: int, *, seed: int = SEED, version: str, packed: bool = True
 ) -> Manifest:
     """Publish `count` synthetic points as `version` and point CURRENT at it."""
-    return publish_dataset(
+    return publish_serialised(
         data_dir,
-        synthetic_features(count, seed),
+        serialise_feature_chunks(synthetic_features(count, seed)),
         version=version,
         source=f"样例数据 sample: {count:,} synthetic points, china_like_points seed {seed}",
         sample=True,

@@ -17,6 +17,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "geo.dataset": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
     # the published point (geo.dataset's PointRecord, in a module of its own): likewise
     "geo.record": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
+    # its GeoJSON form, the sidecar and the R-tree stored in it are part of the format too
+    "geo.features": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
+    "geo.packed": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
+    "geo.rtree_pages": ("geo.query", "geo.pipeline", "geo.geocode", "app", "scripts"),
     # the query side never reaches into ingestion or the web
     "geo.query": ("geo.pipeline", "app", "scripts"),
     # geocoders are used by the pipeline and (offline only) by the app, never the reverse

@@ -18,7 +18,7 @@ from rtree import index as rtree_index
 
 from geo.core.errors import InvalidQuery
 from geo.core.geodesy import FloatArray, check_lon_lat, ecef_m, ecef_point_m, geodesic_distances_m
-from geo.query.rtree_pages import RtreePages, open_rtree, rtree_properties
+from geo.rtree_pages import RtreePages, open_rtree, rtree_properties
 
 IntArray = npt.NDArray[np.int64]
 
@@ -53,7 +53,7 @@ class PointIndex:
 
     Answers carry positions into those arrays. Equal distances are ordered by key, so the
     same query always gets the same answer whatever order the points were given in.
-    `stored_rtree` is the tree `geo.query.rtree_pages.build_rtree_pages` made from these
+    `stored_rtree` is the tree `geo.rtree_pages.build_rtree_pages` made from these
     points' `ecef_m` (a published sidecar's): it is opened instead of built.
 
     >>> idx = PointIndex([116.40, 121.47, 113.26], [39.90, 31.23, 23.13], ["bj", "sh", "gz"])

@@ -16,7 +16,7 @@ from geo.query import index as index_module
 from geo.query.catalogue import Catalogue
 from geo.query.index import PointIndex
 from geo.query.reference import brute_force_nearest
-from geo.query.rtree_pages import RtreePages, build_rtree_pages, open_rtree
+from geo.rtree_pages import RtreePages, build_rtree_pages, open_rtree
 from scripts.make_synthetic_dataset import china_like_points, publish_synthetic
 
 
