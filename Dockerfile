@@ -87,4 +87,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # (prometheus_client's multiprocess mode needs an empty one at start; /tmp may be an emptyDir).
 # FORWARDED_ALLOW_IPS: the reverse proxy's addresses or CIDR, trusted for X-Forwarded-For.
 STOPSIGNAL SIGTERM
-CMD ["sh", "-c", "if [ -n \"$PROMETHEUS_MULTIPROC_DIR\" ]; then rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\"; fi; exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-1}\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\" --timeout-keep-alive 30 --timeout-graceful-shutdown 8 --limit-concurrency 1024 --backlog 2048 --no-access-log"]
+CMD ["sh", "-c", "if [ -n \"$PROMETHEUS_MULTIPROC_DIR\" ]; then rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\"; fi; exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-1}\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\" --timeout-keep-alive 30 --timeout-graceful-shutdown 8 --timeout-worker-healthcheck 60 --limit-concurrency 1024 --backlog 2048 --no-access-log"]

@@ -26,7 +26,7 @@ serve-prod: $(VENV)/.installed-runtime
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/uvicorn --factory app.main:create_app \
 		--host $(HOST) --port $(PORT) --workers $(WORKERS) \
 		--proxy-headers --forwarded-allow-ips '$(FORWARDED_ALLOW_IPS)' \
-		--timeout-keep-alive 30 --timeout-graceful-shutdown 20 \
+		--timeout-keep-alive 30 --timeout-graceful-shutdown 20 --timeout-worker-healthcheck 60 \
 		--limit-concurrency 1024 --backlog 2048 --no-access-log
 
 test: $(VENV)/.installed-test

@@ -26,6 +26,7 @@ PRODUCTION_FLAGS = (
     "--forwarded-allow-ips", "127.0.0.1",
     "--timeout-keep-alive", "30",
     "--timeout-graceful-shutdown", "20",
+    "--timeout-worker-healthcheck", "60",
     "--limit-concurrency", "1024",
     "--backlog", "2048",
     "--no-access-log",

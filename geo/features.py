@@ -42,33 +42,68 @@ def parse_feature_collection(
     raw: bytes, *, where: str
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...], tuple[Mapping[str, Any], ...]]:
     """Validate GeoJSON text and split it into coordinate arrays, ids and properties."""
-    try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise DatasetError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise DatasetError(f"{where}: not a GeoJSON FeatureCollection")
-    features = document.get("features")
-    if not isinstance(features, list):
-        raise DatasetError(f"{where}: 'features' must be a list")
+    features: Iterable[Any] | None = _one_feature_per_line(raw)
+    if features is None:
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise DatasetError(f"{where}: not valid JSON ({exc})") from None
+        if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+            raise DatasetError(f"{where}: not a GeoJSON FeatureCollection")
+        features = document.get("features")
+        if not isinstance(features, list):
+            raise DatasetError(f"{where}: 'features' must be a list")
 
-    count = len(features)
-    lons = np.empty(count, dtype=np.float64)
-    lats = np.empty(count, dtype=np.float64)
+    lons_list: list[float] = []
+    lats_list: list[float] = []
     ids: list[str] = []
     properties: list[Mapping[str, Any]] = []
     for position, feature in enumerate(features):
         lon, lat, props = _check_feature(feature, where=f"{where}: feature {position}")
-        lons[position] = lon
-        lats[position] = lat
+        lons_list.append(lon)
+        lats_list.append(lat)
         ids.append(props["id"])
         properties.append(props)
+    lons = np.array(lons_list, dtype=np.float64)
+    lats = np.array(lats_list, dtype=np.float64)
     duplicated = [key for key, seen in Counter(ids).items() if seen > 1]
     if duplicated:
         raise DatasetError(f"{where}: duplicate ids {sorted(duplicated)[:5]}")
     lons.flags.writeable = False
     lats.flags.writeable = False
     return lons, lats, tuple(ids), tuple(properties)
+
+
+_HEAD = b'{"type":"FeatureCollection","features":[\n'
+_SEPARATOR = b",\n"
+_TAIL = b"\n]}\n"
+
+
+def _one_feature_per_line(raw: bytes) -> list[Any] | None:
+    """The features of a collection written by `serialise_feature_chunks`, parsed one line at
+    a time, or None if `raw` is not in that form (then it is parsed whole).
+
+    Parsing millions of features whole needs the document tree of all of them at once (orjson
+    refused 2 GB of them for memory); line by line, only the features themselves are kept.
+    JSON strings cannot hold a raw line break, so a ",\n" inside a feature would leave both
+    pieces unbalanced: if every piece parses, the pieces are exactly the features.
+    """
+    if not (raw.startswith(_HEAD) and raw.endswith(_TAIL)) or len(raw) < len(_HEAD + _TAIL):
+        return None
+    view, end = memoryview(raw), len(raw) - len(_TAIL)
+    features: list[Any] = []
+    start = len(_HEAD)
+    if start == end:  # no features
+        return features
+    try:
+        while True:
+            cut = raw.find(_SEPARATOR, start, end)
+            features.append(orjson.loads(view[start : end if cut < 0 else cut]))
+            if cut < 0:
+                return features
+            start = cut + len(_SEPARATOR)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _check_feature(feature: Any, *, where: str) -> tuple[float, float, Mapping[str, Any]]:

@@ -121,14 +121,15 @@ def pack(
         position += -(-array.nbytes // _ALIGN) * _ALIGN
     header = orjson.dumps({"points": count, "geojson_sha256": geojson_sha256, "sections": table})
     header += b" " * (-(_PREFIX + len(header)) % _ALIGN)
-    start = _PREFIX + len(header)
-    out = bytearray(start + position)
-    out[:_PREFIX] = MAGIC + FORMAT_VERSION.to_bytes(4, "little") + len(header).to_bytes(4, "little")
-    out[_PREFIX:start] = header
-    for name, array in sections.items():
-        offset = start + table[name]["offset"]
-        out[offset : offset + array.nbytes] = np.ascontiguousarray(array).tobytes()
-    return bytes(out)
+    parts: list[Any] = [
+        MAGIC + FORMAT_VERSION.to_bytes(4, "little") + len(header).to_bytes(4, "little"),
+        header,
+    ]
+    for array in sections.values():
+        # Views, not copies: the one copy is the join, into the sidecar's bytes.
+        parts.append(np.ascontiguousarray(array).data.cast("B"))
+        parts.append(b"\0" * (-array.nbytes % _ALIGN))
+    return b"".join(parts)
 
 
 class Packed:
