@@ -11,6 +11,7 @@ so once a page sits in the tree's buffer a query costs what it costs in memory. 
 holds every page a worker has visited (private memory, at most the size of the blob).
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from rtree import index as rtree_index
 
+log = logging.getLogger("xunqin.rtree")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -154,7 +156,12 @@ class _MappedStorage(rtree_index.CustomStorage):
         return self._read(begin, end) if end > begin else None
 
     def loadByteArray(self, page: int, error: Any) -> bytes | None:
-        data = self._page(page)
+        # An exception must not escape into libspatialindex: report the page as unreadable.
+        try:
+            data = self._page(page)
+        except Exception:
+            log.exception("cannot read page %d of a stored R-tree", page)
+            data = None
         error.contents.value = self.NoError if data is not None else self.InvalidPageError
         return data
 

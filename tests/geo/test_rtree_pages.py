@@ -102,3 +102,20 @@ def test_a_published_sidecar_opens_its_tree_without_building_one(
     del catalogue, dataset
     gc.collect()
     assert hashlib.sha256(sidecar.read_bytes()).hexdigest() == digest
+
+
+def test_a_page_that_cannot_be_read_fails_the_query_and_the_process_lives_on() -> None:
+    lons, lats, keys = _points(2_000, 7)
+    offsets, blob = build_rtree_pages(ecef_m(lons, lats))
+    reads = 0
+
+    def failing_read(begin: int, end: int) -> bytes:
+        nonlocal reads
+        reads += 1
+        if reads > 1:  # the header reads, the first node does not
+            raise OSError("disk went away")
+        return blob[begin:end].tobytes()
+
+    index = PointIndex(lons, lats, keys, stored_rtree=RtreePages(offsets, failing_read))
+    with pytest.raises(RTreeError, match="page"):
+        index.nearest(110.0, 30.0, 5)
