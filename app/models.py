@@ -162,10 +162,18 @@ class PointListResponse(_Frozen):
 
 class Area(_Frozen):
     name: str = Field(
-        description="地市，或“省直辖县级行政区划” / City, or directly administered units"
+        description="地市，或“省直辖县级行政区划”，或“尚无位置，只知道所在省份”（located 为 false）"
+        " / City, directly administered units, or the province's points with no location yet"
     )
-    adcode: str = Field(description="用于 /points?adcode= / Use with /points?adcode=")
+    adcode: str = Field(
+        description="与 located 一起用于 /points?adcode=…&located=… / With `located`, use as"
+        " /points?adcode={adcode}&located={located}: exactly this area's points"
+    )
     points: int
+    located: bool = Field(
+        description="false：本省只知道所在省份、尚无位置的点（不按距离排序）/ False for the"
+        " province's points known only to the province, never ranked by /nearest"
+    )
 
 
 class Province(_Frozen):

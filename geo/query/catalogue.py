@@ -87,12 +87,18 @@ class Catalogue:
         return Neighbours(self.ranked[hits.positions], hits.distances_m)
 
     def browse(
-        self, *, province: str | None = None, city: str | None = None, adcode: str | None = None
+        self,
+        *,
+        province: str | None = None,
+        city: str | None = None,
+        adcode: str | None = None,
+        located: bool | None = None,
     ) -> IntArray:
         """Positions of points in the given region, in `browse_order`.
 
         Names match whole ("吉林省") or by their leading part ("吉林"); an adcode matches its
         own division and everything under it ("220000" is all of 吉林省, "220100" 长春市).
+        `located` keeps only the points with (True) or without (False) a location.
         """
         keep = np.ones(len(self.dataset), dtype=bool)
         if province:
@@ -101,17 +107,23 @@ class Catalogue:
             keep &= _name_matches(self.columns.cities, city, "city")
         if adcode:
             keep &= np.char.startswith(self.columns.adcodes, _adcode_prefix(adcode).encode())
+        if located is not None:
+            keep &= self.columns.located == located
         order = self.browse_order
         return order[keep[order]]
 
 
 @dataclass(frozen=True)
 class Area:
-    """A prefecture-level city, or a province's directly administered units, for browsing."""
+    """A prefecture-level city, a province's directly administered units, or its points with
+    no location yet, for browsing."""
 
     name: str
-    adcode: str  # works with `Catalogue.browse(adcode=...)`: exactly this area's points
+    # With `located`, works with `Catalogue.browse(adcode=..., located=...)`: exactly this
+    # area's points.
+    adcode: str
     points: int
+    located: bool = True  # False: the province's points known only to the province
 
 
 @dataclass(frozen=True)
@@ -124,32 +136,47 @@ class Province:
 
 # County-level units a province runs directly (仙桃市, 济源市, 兵团 cities) have no city.
 DIRECTLY_ADMINISTERED = "省直辖县级行政区划"
+# A province's points known only to the province (`geo.record.is_located` False): one area of
+# their own, after the others, so no place seems to hold them and no count includes them.
+NOT_LOCATED_AREA = "尚无位置，只知道所在省份"
 
 
 def regions(catalogue: "Catalogue") -> tuple[Province, ...]:
     """Provinces and their areas with point counts, in adcode order, for people without GPS.
 
-    An area's adcode is the longest even-length prefix its points share, padded with zeros,
-    so browsing by it returns exactly that area (北京市's city point 110000 and its districts
-    1101xx share "11": the whole municipality).
+    A located area's adcode is the longest even-length prefix its points share, padded with
+    zeros, so browsing by it and located=True returns exactly that area (北京市's city point
+    110000 and its districts 1101xx share "11": the whole municipality). A province's points
+    without a location form the last area, NOT_LOCATED_AREA, with the province's code and
+    located=False, whatever city or code they carry.
     """
     columns, order = catalogue.columns, catalogue.browse_order
     # One group per (province, area), in the order of its first point in browse order. Codes
     # run in sorted order there, so a group's shared prefix is that of its first and last code.
     _, province_of = np.unique(columns.provinces[order], return_inverse=True)
     _, area_of = np.unique(columns.cities[order], return_inverse=True)
-    group_key = province_of.reshape(-1).astype(np.int64) * (int(area_of.max(initial=0)) + 1)
-    group_key += area_of.reshape(-1)
+    area_of = area_of.reshape(-1).astype(np.int64)
+    not_located = int(area_of.max(initial=0)) + 1  # the area number of every unlocated point
+    area_of[~columns.located[order]] = not_located
+    group_key = province_of.reshape(-1).astype(np.int64) * (not_located + 1) + area_of
     _, first, sizes = np.unique(group_key, return_index=True, return_counts=True)
     _, first_from_end = np.unique(group_key[::-1], return_index=True)
     last = len(order) - 1 - first_from_end
     provinces: dict[str, list[Area]] = {}
+    unlocated: dict[str, Area] = {}
     for group in np.argsort(first, kind="stable").tolist():
         at, end = order[first[group]], order[last[group]]
-        codes = [columns.adcodes[at].decode(), columns.adcodes[end].decode()]
-        area = columns.cities[at].decode() or DIRECTLY_ADMINISTERED
-        areas = provinces.setdefault(columns.provinces[at].decode(), [])
-        areas.append(Area(area, _shared_code(codes), int(sizes[group])))
+        code = _shared_code([columns.adcodes[at].decode(), columns.adcodes[end].decode()])
+        province = columns.provinces[at].decode()
+        areas = provinces.setdefault(province, [])
+        if columns.located[at]:
+            name = columns.cities[at].decode() or DIRECTLY_ADMINISTERED
+            areas.append(Area(name, code, int(sizes[group])))
+        else:  # browsed as the whole province's unlocated points
+            code = code[:2].ljust(6, "0") if code else ""
+            unlocated[province] = Area(NOT_LOCATED_AREA, code, int(sizes[group]), located=False)
+    for province, area in unlocated.items():
+        provinces[province].append(area)
     return tuple(
         Province(
             name=name,

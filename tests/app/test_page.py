@@ -561,8 +561,19 @@ def test_every_officer_and_number_shows_and_a_point_without_location_says_so(
 
         page.get_by_role("button", name="按地区选择").click()
         page.get_by_label("省份", exact=True).select_option("220000")
-        page.get_by_label("地区", exact=True).select_option(label="省直辖县级行政区划（1）")
-        expect(items).to_have_count(2)  # that area's code covers the province: both listed
+        area = page.get_by_label("地区", exact=True)
+        expect(area.locator("option")).to_have_text(
+            ["请选择地区", "长春市（1）", "尚无位置，只知道所在省份（1）"]
+        )
+        area.select_option(label="长春市（1）")
+        expect(page.locator("#results-title")).to_have_text("吉林省长春市：共 1 个采血点")
+        expect(items).to_have_count(1)
+        expect(items.first).to_have_attribute("data-id", "t-merged")
+        area.select_option(label="尚无位置，只知道所在省份（1）")
+        expect(page.locator("#results-title")).to_have_text(
+            "吉林省：1 个采血点尚无位置，只知道所在省份，请先打电话询问地址"
+        )
+        expect(items).to_have_count(1)  # only the point with no location
         item = page.locator('#results > li.point[data-id="t-unlocated"]')
         expect(item.locator(".no-location")).to_have_text(
             "尚无位置：只知道所在省份，请先打电话询问地址"
@@ -574,3 +585,107 @@ def test_every_officer_and_number_shows_and_a_point_without_location_says_so(
         screenshot(page, "page-no-location")
         page.locator("#lang-toggle").click()
         expect(item.locator(".no-location")).to_contain_text("No location yet")
+
+
+def test_points_with_no_location_are_an_area_of_their_own(
+    browser: "Browser", tmp_path: Path
+) -> None:
+    # 湖北省 runs 仙桃市 and 天门市 itself (no city); two of its units are known only to the
+    # province. 北京市's one area has the province's own code, as its unlocated point does.
+    hubei = {"province": "湖北省", "city": None}
+    unlocated = {"district": None, "precision": "province", "phone_text": "010-6000003"}
+    points = [
+        (114.30, 30.59, "h-wuhan", {**hubei, "city": "武汉市", "district": "江岸区",
+                                    "adcode": "420102"}),
+        (113.45, 30.36, "h-xiantao", {**hubei, "district": "仙桃市", "adcode": "429004"}),
+        (113.17, 30.66, "h-tianmen", {**hubei, "district": "天门市", "adcode": "429006"}),
+        (114.34, 30.55, "h-unlocated-a", {**hubei, **unlocated, "adcode": "420000"}),
+        (114.34, 30.55, "h-unlocated-b", {**hubei, **unlocated, "adcode": "420000"}),
+        (116.40, 39.90, "b-city", {"province": "北京市", "city": "北京市", "district": None,
+                                   "adcode": "110000", "precision": "city"}),
+        (116.40, 39.90, "b-unlocated", {"province": "北京市", "city": None, **unlocated,
+                                        "adcode": "110000"}),
+    ]  # fmt: skip
+    features = [
+        make_feature(lon, lat, point_properties(pid, row, **changes))
+        for row, (lon, lat, pid, changes) in enumerate(points, start=1)
+    ]
+    publish_dataset(
+        tmp_path, features, version="page-unlocated", source="tests", sample=True, builder="tests"
+    )
+    app = create_app(Settings(data_dir=tmp_path, access_log=False))
+    app.include_router(build_page_router())
+    with live_server(app) as url, open_page(browser) as page:
+        regions = httpx.get(f"{url}/regions").json()["provinces"]
+        nowhere = "尚无位置，只知道所在省份"  # what the page shows, word for word
+        areas = {p["name"]: [(a["name"], a["adcode"], a["points"], a["located"])
+                             for a in p["areas"]] for p in regions}  # fmt: skip
+        assert areas == {
+            "北京市": [("北京市", "110000", 1, True), (nowhere, "110000", 1, False)],
+            "湖北省": [
+                ("武汉市", "420102", 1, True),  # its one point's code
+                ("省直辖县级行政区划", "429000", 2, True),
+                (nowhere, "420000", 2, False),
+            ],
+        }  # fmt: skip
+        for province in regions:
+            for a in province["areas"]:
+                query = {"adcode": a["adcode"], "located": str(a["located"]).lower()}
+                listing = httpx.get(f"{url}/points", params=query).json()
+                assert listing["total"] == a["points"], a
+                assert {r["located"] for r in listing["results"]} == {a["located"]}
+
+        page.goto(url + "/")
+        expect(page.locator("#status")).to_contain_text("没有获得定位权限")
+        page.get_by_label("省份", exact=True).select_option("420000")
+        area = page.get_by_label("地区", exact=True)
+        expect(area.locator("option")).to_have_text(
+            ["请选择地区", "武汉市（1）", "省直辖县级行政区划（2）", f"{nowhere}（2）"]
+        )
+        items = page.locator("#results > li.point")
+        area.select_option(label="省直辖县级行政区划（2）")
+        expect(page.locator("#results-title")).to_have_text(
+            "湖北省省直辖县级行政区划：共 2 个采血点"
+        )
+        expect(items).to_have_count(2)
+        assert [i.get_attribute("data-id") for i in items.all()] == ["h-xiantao", "h-tianmen"]
+        expect(page.locator("#results .no-location")).to_have_count(0)
+
+        area.select_option(label="尚无位置，只知道所在省份（2）")
+        title = "湖北省：2 个采血点尚无位置，只知道所在省份，请先打电话询问地址"
+        expect(page.locator("#results-title")).to_have_text(title)
+        expect(items).to_have_count(2)
+        assert [i.get_attribute("data-id") for i in items.all()] == [
+            "h-unlocated-a", "h-unlocated-b"
+        ]  # fmt: skip
+        for item in items.all():
+            expect(item.locator(".no-location")).to_have_text(
+                "尚无位置：只知道所在省份，请先打电话询问地址"
+            )
+            expect(item.locator(".nav a")).to_have_count(0)
+            expect(item.locator(".distance")).to_have_count(0)
+            expect(item.locator("a.call")).to_have_count(1)  # a number to ask for the address
+        screenshot(page, "page-unlocated-area")
+
+        # Two areas share 110000 in 北京市: each lists its own point only.
+        page.get_by_label("省份", exact=True).select_option("110000")
+        expect(area.locator("option")).to_have_text(
+            ["请选择地区", "北京市（1）", "尚无位置，只知道所在省份（1）"]
+        )
+        area.select_option(label="北京市（1）")
+        expect(page.locator("#results-title")).to_have_text("北京市：共 1 个采血点")
+        expect(items).to_have_count(1)
+        expect(items.first).to_have_attribute("data-id", "b-city")
+        area.select_option(label="尚无位置，只知道所在省份（1）")
+        expect(page.locator("#results-title")).to_contain_text("北京市：1 个采血点尚无位置")
+        expect(items).to_have_count(1)
+        expect(items.first).to_have_attribute("data-id", "b-unlocated")
+
+        page.locator("#lang-toggle").click()
+        expect(page.locator("#area option").nth(2)).to_have_text(
+            "No location yet (province only)（1）"
+        )
+        expect(page.locator("#results-title")).to_have_text(
+            "北京市: 1 points with no location yet, only the province is known."
+            " Phone to ask for the address"
+        )

@@ -6,7 +6,14 @@ import pytest
 
 from geo.core.errors import InvalidQuery
 from geo.dataset import load_current, make_feature, publish_dataset
-from geo.query.catalogue import Catalogue
+from geo.query.catalogue import (
+    DIRECTLY_ADMINISTERED,
+    NOT_LOCATED_AREA,
+    Area,
+    Catalogue,
+    Province,
+    regions,
+)
 from tests.support import point_properties
 
 
@@ -90,3 +97,46 @@ def test_a_point_known_only_to_its_province_is_listed_but_never_ranked(tmp_path:
     assert sorted(ids(catalogue, catalogue.browse())) == ["city", "near", "seat"]
     assert catalogue.position_of("seat") == 1 and not catalogue.located(1)
     assert catalogue.ranked.tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["geojson", "sidecar"])
+def test_points_known_only_to_their_province_are_an_area_of_their_own(tmp_path: Path, packed):
+    # 湖北省 runs 仙桃市 and 天门市 itself; "p1" and "p2" are known only to the province (one
+    # keeps a city, as a geocoder may write it). 北京市's area and its unlocated point share 110000.
+    rows = [
+        ("w", "湖北省", "武汉市", "420102", "county"),
+        ("x", "湖北省", None, "429004", "county"),
+        ("t", "湖北省", None, "429006", "county"),
+        ("p1", "湖北省", None, "420000", "province"),
+        ("p2", "湖北省", "武汉市", "420000", "province"),
+        ("bj", "北京市", "北京市", "110000", "city"),
+        ("bd", "北京市", "北京市", "110101", "county"),
+        ("bp", "北京市", None, "110000", "province"),
+    ]
+    features = [
+        make_feature(
+            110.0 + i,
+            30.0,
+            point_properties(pid, i, province=p, city=c, adcode=code, precision=precision),
+        )
+        for i, (pid, p, c, code, precision) in enumerate(rows, start=1)
+    ]
+    publish_dataset(
+        tmp_path, features, version="v1", source="t", sample=True, builder="t", packed=packed
+    )
+    catalogue = Catalogue.build(load_current(tmp_path))
+    assert regions(catalogue) == (
+        Province("北京市", "110000", 3, (
+            Area("北京市", "110000", 2), Area(NOT_LOCATED_AREA, "110000", 1, located=False),
+        )),
+        Province("湖北省", "420000", 5, (
+            Area("武汉市", "420102", 1),
+            Area(DIRECTLY_ADMINISTERED, "429000", 2),
+            Area(NOT_LOCATED_AREA, "420000", 2, located=False),
+        )),
+    )  # fmt: skip
+    assert ids(catalogue, catalogue.browse(adcode="420000", located=False)) == ["p1", "p2"]
+    assert ids(catalogue, catalogue.browse(adcode="429000", located=True)) == ["x", "t"]
+    assert ids(catalogue, catalogue.browse(adcode="110000", located=True)) == ["bj", "bd"]
+    assert ids(catalogue, catalogue.browse(adcode="110000")) == ["bj", "bp", "bd"]
+    assert ids(catalogue, catalogue.browse(city="武汉", located=False)) == ["p2"]
