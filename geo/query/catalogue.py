@@ -153,15 +153,31 @@ def regions(catalogue: "Catalogue") -> tuple[Province, ...]:
     columns, order = catalogue.columns, catalogue.browse_order
     # One group per (province, area), in the order of its first point in browse order. Codes
     # run in sorted order there, so a group's shared prefix is that of its first and last code.
-    _, province_of = np.unique(columns.provinces[order], return_inverse=True)
-    _, area_of = np.unique(columns.cities[order], return_inverse=True)
-    area_of = area_of.reshape(-1).astype(np.int64)
-    not_located = int(area_of.max(initial=0)) + 1  # the area number of every unlocated point
-    area_of[~columns.located[order]] = not_located
-    group_key = province_of.reshape(-1).astype(np.int64) * (not_located + 1) + area_of
-    _, first, sizes = np.unique(group_key, return_index=True, return_counts=True)
-    _, first_from_end = np.unique(group_key[::-1], return_index=True)
-    last = len(order) - 1 - first_from_end
+    # A group's points mostly come in one run of browse order: find the runs with vectorised
+    # comparisons, then merge runs by key in Python (sorting 5M names took 1.5 s).
+    provinces_b, cities_b = columns.provinces[order], columns.cities[order]
+    located_b = columns.located[order]
+    count = len(order)
+    boundary = np.ones(count, dtype=bool)
+    boundary[1:] = (
+        (provinces_b[1:] != provinces_b[:-1])
+        | (cities_b[1:] != cities_b[:-1])
+        | (located_b[1:] != located_b[:-1])
+    )
+    starts = np.flatnonzero(boundary)
+    ends = np.append(starts[1:], count) - 1
+    groups: dict[tuple[bytes, bytes | None], list[int]] = {}  # key -> [first, last, size]
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        located = bool(located_b[start])
+        key = (bytes(provinces_b[start]), bytes(cities_b[start]) if located else None)
+        seen = groups.get(key)
+        if seen is None:
+            groups[key] = [start, end, end - start + 1]
+        else:
+            seen[1], seen[2] = end, seen[2] + end - start + 1
+    first = np.array([g[0] for g in groups.values()], dtype=np.int64)
+    last = np.array([g[1] for g in groups.values()], dtype=np.int64)
+    sizes = np.array([g[2] for g in groups.values()], dtype=np.int64)
     provinces: dict[str, list[Area]] = {}
     unlocated: dict[str, Area] = {}
     for group in np.argsort(first, kind="stable").tolist():
