@@ -190,6 +190,10 @@ def render_document(command: str, sections: Sequence[Section], started: dt.datet
         "`python -m bench.run_all --quick` is the CI smoke run: every part at tiny N, written "
         "to bench/out/. Each table names the command that reruns just its section.",
         "",
+        "One-off comparisons of two checkouts or two code paths (a layout change, the /nearest "
+        "profile before and after) are not part of this run; they are kept with their "
+        "commands in [benchmarks-history.md](benchmarks-history.md).",
+        "",
         "## Machine",
         "",
         machine_description(),
