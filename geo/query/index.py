@@ -104,6 +104,7 @@ class PointIndex:
             self._rtree = _bulk_loaded_rtree(ecef_m(lons_arr, lats_arr))
         # libspatialindex is not thread-safe even for reads (rtree issue #53).
         self._rtree_lock = threading.Lock()
+        self._buffers = _NearestBuffers(_BUFFER_CAPACITY)  # used only under the lock
 
     def __len__(self) -> int:
         return self._count
@@ -128,7 +129,7 @@ class PointIndex:
             return _EMPTY
         k = min(int(k), self._count)
 
-        query = np.array([ecef_point_m(lon, lat)], dtype=np.float64)
+        query = ecef_point_m(lon, lat)
         wanted = min(self._count, k + _EXTRA_CANDIDATES)
         while True:
             found, farthest_chord = self._chord_nearest(query, wanted)
@@ -160,29 +161,29 @@ class PointIndex:
             found, _ = self._rtree.intersection_v(lows, highs)  # type: ignore[no-untyped-call]
         return _clip(self._rank(lon, lat, found), radius_m)
 
-    def _chord_nearest(self, query: FloatArray, wanted: int) -> tuple[IntArray, float]:
+    def _chord_nearest(
+        self, query: tuple[float, float, float], wanted: int
+    ) -> tuple[IntArray, float]:
         """The `wanted` points nearest along a straight line (more when the last ones tie),
         and the straight-line distance of the farthest of them."""
         assert self._rtree is not None
         # rtree's `nearest_v` wrapper costs more than the search itself; this is the call it
-        # makes, with buffers sized for the usual case (bench/query_latency.py measures it).
-        found = np.empty(wanted, dtype=np.int64)
-        counts = np.empty(1, dtype=np.uint64)
-        farthest = np.zeros(1, dtype=np.float64)  # in: 0 = no distance limit; out: farthest
-        complete = ctypes.c_int64(0)
+        # makes, into buffers allocated once (bench/query_latency.py measures it).
         with self._rtree_lock:
-            _NEAREST_IDS(
-                self._rtree.handle, wanted, 1, 3, wanted, 3, 1,
-                query.ctypes.data, query.ctypes.data,
-                found.ctypes.data, counts.ctypes.data, farthest.ctypes.data,
-                ctypes.byref(complete),
-            )  # fmt: skip
-            if complete.value != 1:  # ties at the boundary overflowed the buffer
+            buffers = self._buffers
+            if wanted > buffers.capacity:  # a large k: buffers for this call only
+                buffers = _NearestBuffers(wanted)
+            buffers.query[:] = query
+            buffers.farthest[0] = 0.0  # in: 0 = no distance limit; out: the farthest found
+            buffers.complete.value = 0  # in: the first query to answer; out: queries answered
+            _NEAREST_IDS(self._rtree.handle, wanted, 1, 3, wanted, 3, 1, *buffers.addresses)
+            if buffers.complete.value != 1:  # ties at the boundary overflowed the buffer
+                query_array = np.array([query], dtype=np.float64)
                 found, _, distances = self._rtree.nearest_v(  # type: ignore[no-untyped-call]
-                    query, query, num_results=wanted, return_max_dists=True
+                    query_array, query_array, num_results=wanted, return_max_dists=True
                 )
                 return np.asarray(found, dtype=np.int64), float(distances[0])
-        return found[: int(counts[0])], float(farthest[0])
+            return buffers.found[: int(buffers.counts[0])].copy(), float(buffers.farthest[0])
 
     def _rank(self, lon: float, lat: float, positions: IntArray) -> Neighbours:
         positions = np.asarray(positions, dtype=np.int64)
@@ -209,6 +210,25 @@ def _check_distance(value: float | None, *, name: str = "max_distance_m") -> Non
 
 
 _NEAREST_IDS = rtree_core.rt.Index_NearestNeighbors_id_v
+# Candidates the reusable buffers hold: k + _EXTRA_CANDIDATES for k up to 60, then x4 once.
+_BUFFER_CAPACITY = 256
+
+
+class _NearestBuffers:
+    """The arrays `Index_NearestNeighbors_id_v` reads and writes, with their addresses taken
+    once: allocating them and reading `.ctypes.data` on every query cost more than the call."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.query = np.empty(3, dtype=np.float64)
+        self.found = np.empty(capacity, dtype=np.int64)
+        self.counts = np.empty(1, dtype=np.uint64)
+        self.farthest = np.zeros(1, dtype=np.float64)
+        self.complete = ctypes.c_int64(0)  # rtree's `offset`: reset before every call
+        self.addresses = (
+            self.query.ctypes.data, self.query.ctypes.data, self.found.ctypes.data,
+            self.counts.ctypes.data, self.farthest.ctypes.data, ctypes.byref(self.complete),
+        )  # fmt: skip
 
 
 def _bulk_loaded_rtree(xyz: FloatArray) -> rtree_index.Index:
