@@ -10,32 +10,18 @@ decides the answer, the CSV leaves unit_name empty and keeps the name in source_
 geocoder is given the address and the province column only. Origin: beijing_tianjin_hospitals.md.
 """
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
+from bench.data.eval._common import children, county_in_name, write
+from bench.data.eval._common import render as render_columns
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 RAW = HERE / "raw" / "beijing_tianjin_hospitals.json"
 OUT = HERE / "beijing_tianjin_hospitals.csv"
-DIVISIONS = REPO / "data" / "divisions" / "divisions.json"
-COLUMNS = ("unit_name", "address", "province", "county_adcode", "city_adcode", "category", "how")
 EXTRA = ("source_name",)
-
-
-def districts(province: str, divisions_path: Path = DIVISIONS) -> dict[str, str]:
-    """2025 district names of a municipality -> adcode."""
-    raw = json.loads(divisions_path.read_text(encoding="utf-8"))
-    return {row[1]: row[0] for row in raw["divisions"] if row[3] == province}
-
-
-def county_in_name(name: str, municipality: str, names: dict[str, str]) -> str | None:
-    """The district the official name starts with, after the municipality's name."""
-    rest = name.removeprefix(municipality)
-    found = [n for n in names if rest.startswith(n)]
-    return max(found, key=len) if found else None
 
 
 def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
@@ -44,13 +30,13 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
     dropped = {"no district in the name": 0, "no address": 0, "address names another district": 0}
     for block in json.loads(raw_path.read_text(encoding="utf-8")):
         province, code = block["province"], str(block["code"])
-        names = districts(code)
+        names = children(code)
         for unit in block["hospitalList"]:
             name, address = unit["name"].strip(), unit["address"].strip()
             if not address:
                 dropped["no address"] += 1
                 continue
-            county = county_in_name(name, province, names)
+            county = county_in_name(name, names, prefix=province)
             if county is None:
                 dropped["no district in the name"] += 1
                 continue
@@ -65,17 +51,12 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
 
 
 def render(rows: list[tuple[str, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + EXTRA)
-    writer.writerows(rows)
-    return out.getvalue()
+    return render_columns(rows, EXTRA)
 
 
 def main(argv: list[str] | None = None) -> int:
     rows, dropped = build()
-    OUT.write_text(render(rows), encoding="utf-8")
-    print(f"{len(rows)} rows -> {OUT.name}; left out: {dropped}")
+    write(OUT, render(rows), len(rows), dropped)
     return 0
 
 

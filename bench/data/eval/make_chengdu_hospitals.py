@@ -7,19 +7,17 @@ within 成都市 (510100) in data/divisions/divisions.json, read directly (not t
 geocoder). Origin and rules: chengdu_hospitals.md.
 """
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
+from bench.data.eval._common import children, render, write
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 RAW = HERE / "raw" / "chengdu_hospitals.json"
 OUT = HERE / "chengdu_hospitals.csv"
-DIVISIONS = REPO / "data" / "divisions" / "divisions.json"
 CITY = "510100"
-COLUMNS = ("unit_name", "address", "province", "county_adcode", "city_adcode", "category", "how")
 
 # The list predates these changes; each maps a listed name to its 2025 successor, which took
 # the whole former county (国务院批复, year as announced; approval texts not re-read here).
@@ -39,15 +37,9 @@ BY_HAND = {
 NO_ADDRESS = {"待详", ""}
 
 
-def counties(divisions_path: Path = DIVISIONS) -> dict[str, str]:
-    """2025 county-level names of the city -> adcode."""
-    raw = json.loads(divisions_path.read_text(encoding="utf-8"))
-    return {row[1]: row[0] for row in raw["divisions"] if row[3] == CITY}
-
-
 def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
     """The CSV rows, and how many source rows were left out and why."""
-    names = counties()
+    names = children(CITY)
     areas = json.loads(raw_path.read_text(encoding="utf-8"))
     listed = {area["name"] for area in areas}
 
@@ -86,18 +78,9 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
     return rows, dropped
 
 
-def render(rows: list[tuple[str, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def main(argv: list[str] | None = None) -> int:
     rows, dropped = build()
-    OUT.write_text(render(rows), encoding="utf-8")
-    print(f"{len(rows)} rows -> {OUT.name}; left out: {dropped}")
+    write(OUT, render(rows), len(rows), dropped)
     return 0
 
 

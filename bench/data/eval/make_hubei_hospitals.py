@@ -8,37 +8,23 @@ within 湖北省) in data/divisions/divisions.json, read directly (not through t
 Origin and rules: hubei_hospitals.md.
 """
 
-import csv
-import io
 import json
-import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
+from bench.data.eval._common import children, clean, render, write
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 RAW = HERE / "raw" / "hubei_hospitals.json"
 OUT = HERE / "hubei_hospitals.csv"
-DIVISIONS = REPO / "data" / "divisions" / "divisions.json"
 PROVINCE = "420000"
-COLUMNS = ("unit_name", "address", "province", "county_adcode", "city_adcode", "category", "how")
 
 # Rows whose address names another county of the city than the district column, decided
 # by hand from the address (the unit is where its address says).
 BY_HAND = {
     ("洪山区", "武汉科技大学附属天佑医院"): "武昌区",  # 湖北省武汉市武昌区丁字桥路涂家岭9号
 }
-
-
-def children(parent: str, divisions_path: Path = DIVISIONS) -> dict[str, str]:
-    """2025 names of the divisions directly under `parent` -> adcode."""
-    raw = json.loads(divisions_path.read_text(encoding="utf-8"))
-    return {row[1]: row[0] for row in raw["divisions"] if row[3] == parent}
-
-
-def clean(text: str) -> str:
-    """Trimmed, with line breaks and tabs inside the source's cells made single spaces."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
@@ -70,18 +56,9 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
     return rows, dropped
 
 
-def render(rows: list[tuple[str, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def main(argv: list[str] | None = None) -> int:
     rows, dropped = build()
-    OUT.write_text(render(rows), encoding="utf-8")
-    print(f"{len(rows)} rows -> {OUT.name}; left out: {dropped}")
+    write(OUT, render(rows), len(rows), dropped)
     return 0
 
 
