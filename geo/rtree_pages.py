@@ -59,12 +59,8 @@ class RtreePages:
         return int(np.count_nonzero(np.diff(self.offsets)))
 
 
-class _RecordingStorage(rtree_index.CustomStorage):
-    """Keeps the pages the bulk loader writes, in a dict, for `build_rtree_pages`."""
-
-    def __init__(self) -> None:
-        self.pages: dict[int, bytes] = {}
-        self._next_page = 0
+class _PagesInMemory(rtree_index.CustomStorage):
+    """A storage with nothing to create, flush or destroy: its pages live in Python."""
 
     def create(self, error: Any) -> None:
         error.contents.value = self.NoError
@@ -74,6 +70,14 @@ class _RecordingStorage(rtree_index.CustomStorage):
 
     def flush(self, error: Any) -> None:
         error.contents.value = self.NoError
+
+
+class _RecordingStorage(_PagesInMemory):
+    """Keeps the pages the bulk loader writes, in a dict, for `build_rtree_pages`."""
+
+    def __init__(self) -> None:
+        self.pages: dict[int, bytes] = {}
+        self._next_page = 0
 
     def clear(self) -> None:
         self.pages.clear()
@@ -127,7 +131,7 @@ def build_rtree_pages(xyz: FloatArray) -> tuple[IntArray, npt.NDArray[np.uint8]]
     return offsets, blob
 
 
-class _MappedStorage(rtree_index.CustomStorage):
+class _MappedStorage(_PagesInMemory):
     """Serves a stored tree's pages, read-only."""
 
     def __init__(self, pages: RtreePages) -> None:
@@ -136,15 +140,6 @@ class _MappedStorage(rtree_index.CustomStorage):
         self._pages = len(pages.offsets) - 1
 
     hasData = property(lambda self: True)
-
-    def create(self, error: Any) -> None:
-        error.contents.value = self.NoError
-
-    def destroy(self, error: Any) -> None:
-        error.contents.value = self.NoError
-
-    def flush(self, error: Any) -> None:
-        error.contents.value = self.NoError
 
     def clear(self) -> None:
         raise RuntimeError("a stored R-tree is read-only")
