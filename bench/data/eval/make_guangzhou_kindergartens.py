@@ -11,23 +11,22 @@ keeps the name in source_name: the geocoder is given the address and the provinc
 list is in 广州市, 广东省). Origin and rules: guangzhou_kindergartens.md.
 """
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
+from bench.data.eval._common import children, county_in_name, write
+from bench.data.eval._common import render as render_columns
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 RAW = HERE / "raw" / "guangzhou_kindergartens.json"
 OUT = HERE / "guangzhou_kindergartens.csv"
-DIVISIONS = REPO / "data" / "divisions" / "divisions.json"
 CITY = "440100"
 CITY_NAMES = ("广州市", "广州")  # the name may start with the city, with or without 市
 # Not a column of the source: every entry is in 广州市, so each row gets its province, the
 # one column the Ministry's list always has (guangzhou_kindergartens.md says so).
 PROVINCE = "广东省"
-COLUMNS = ("unit_name", "address", "province", "county_adcode", "city_adcode", "category", "how")
 EXTRA = ("source_name",)
 
 # Former county-level names of 广州市 and their 2025 successors; each successor took the whole
@@ -50,23 +49,12 @@ MOVED_TOWNS = {
 }
 
 
-def districts(divisions_path: Path = DIVISIONS) -> dict[str, str]:
+def districts() -> dict[str, str]:
     """2025 district names of 广州市 -> adcode, plus the former names in RENAMES."""
-    raw = json.loads(divisions_path.read_text(encoding="utf-8"))
-    names = {row[1]: row[0] for row in raw["divisions"] if row[3] == CITY}
+    names = children(CITY)
     for old, (new, _why) in RENAMES.items():
         names[old] = names[new]
     return names
-
-
-def county_in_name(name: str, names: dict[str, str]) -> str | None:
-    """The district name the official name starts with, after the city's name."""
-    for city in CITY_NAMES:
-        if name.startswith(city):
-            name = name.removeprefix(city)
-            break
-    found = [n for n in names if name.startswith(n)]
-    return max(found, key=len) if found else None
 
 
 def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
@@ -85,7 +73,8 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
         if not address:
             dropped["no address"] += 1
             continue
-        listed = county_in_name(name, names)
+        city = next((c for c in CITY_NAMES if name.startswith(c)), "")
+        listed = county_in_name(name, names, city)
         if listed is None:
             dropped["no district in the name"] += 1
             continue
@@ -104,17 +93,13 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
 
 
 def render(rows: list[tuple[str, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + EXTRA)
-    writer.writerows(rows)
-    return out.getvalue()
+    """The CSV text, with source_name (tests/bench/test_eval_lists.py calls render(rows))."""
+    return render_columns(rows, EXTRA)
 
 
 def main(argv: list[str] | None = None) -> int:
     rows, dropped = build()
-    OUT.write_text(render(rows), encoding="utf-8")
-    print(f"{len(rows)} rows -> {OUT.name}; left out: {dropped}")
+    write(OUT, render(rows), len(rows), dropped)
     return 0
 
 

@@ -10,23 +10,22 @@ geocoder), or with a former name in RENAMES. Because the name decides the answer
 leaves unit_name empty and keeps the name in source_name. Origin and rules: shanghai_units.md.
 """
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
+from bench.data.eval._common import children, county_in_name, write
+from bench.data.eval._common import render as render_columns
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 RAW = HERE / "raw" / "shanghai_units.json"
 OUT = HERE / "shanghai_units.csv"
-DIVISIONS = REPO / "data" / "divisions" / "divisions.json"
 CITY = "310000"
 CITY_NAME = "上海市"
 # Not a column of either source: both lists are 上海市's own, so each row gets its province
 # (a municipality), the one column the Ministry's list always has (shanghai_units.md).
 PROVINCE = "上海市"
-COLUMNS = ("unit_name", "address", "province", "county_adcode", "city_adcode", "category", "how")
 EXTRA = ("source_name",)
 
 # Former district names and their 2025 successors; each successor took the whole former unit
@@ -41,20 +40,12 @@ RENAMES = {
 FIELDS = {"人民检察院": ("name", "address"), "图书馆": ("areaName", "areaLocation")}
 
 
-def districts(divisions_path: Path = DIVISIONS) -> dict[str, str]:
+def districts() -> dict[str, str]:
     """2025 district names of 上海市 -> adcode, plus the former names in RENAMES."""
-    raw = json.loads(divisions_path.read_text(encoding="utf-8"))
-    names = {row[1]: row[0] for row in raw["divisions"] if row[3] == CITY}
+    names = children(CITY)
     for old, (new, _why) in RENAMES.items():
         names[old] = names[new]
     return names
-
-
-def county_in_name(name: str, names: dict[str, str]) -> str | None:
-    """The district name the official name starts with, after the municipality's name."""
-    rest = name.removeprefix(CITY_NAME)
-    found = [n for n in names if rest.startswith(n)]
-    return max(found, key=len) if found else None
 
 
 def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
@@ -69,7 +60,7 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
             if not address:
                 dropped["no address"] += 1
                 continue
-            listed = county_in_name(name, names)
+            listed = county_in_name(name, names, CITY_NAME)
             if listed is None:
                 dropped["no district in the name"] += 1
                 continue
@@ -86,17 +77,13 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
 
 
 def render(rows: list[tuple[str, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + EXTRA)
-    writer.writerows(rows)
-    return out.getvalue()
+    """The CSV text, with source_name (tests/bench/test_eval_lists.py calls render(rows))."""
+    return render_columns(rows, EXTRA)
 
 
 def main(argv: list[str] | None = None) -> int:
     rows, dropped = build()
-    OUT.write_text(render(rows), encoding="utf-8")
-    print(f"{len(rows)} rows -> {OUT.name}; left out: {dropped}")
+    write(OUT, render(rows), len(rows), dropped)
     return 0
 
 
