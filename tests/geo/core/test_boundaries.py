@@ -75,7 +75,8 @@ def test_is_immutable(boundaries: DivisionBoundaries) -> None:
         ("sample-460302", "460302"),  # 西沙区: Amap files it as 460301, 2025 code 460302
         ("sample-460303", "460303"),  # 南沙区: reefs of the 南海诸岛 (Amap's 460302)
         ("sample-232701", "232701"),  # 漠河市, 53°N
-        ("sample-500157", "500157"),  # 两江新区: Amap's 江北区 + 渝北区 merged
+        ("sample-500157", "500157"),  # 两江新区: Amap's 江北区 + 渝北区 merged, seat moved inside
+        ("sample-210421", "210421"),  # 抚顺县: the old seat lay in the city next door
     ],
 )
 def test_sample_seats_lie_inside_their_division(
@@ -84,10 +85,6 @@ def test_sample_seats_lie_inside_their_division(
     dataset = load_current(REPO_DATA_DIR)
     k = dataset.ids.index(sample_id)
     lon, lat = float(dataset.lons[k]), float(dataset.lats[k])
-    if adcode == "500157":  # the sample places it at Chongqing's centre: near, not inside
-        assert boundaries.check(lon, lat, adcode).status is Status.NEAR
-        assert boundaries.check(lon, lat, "500000").status is Status.INSIDE
-        return
     verdict = boundaries.check(lon, lat, adcode)
     assert (verdict.status, verdict.distance_m, verdict.found_in) == (Status.INSIDE, 0.0, adcode)
     assert verdict.accepted
@@ -230,13 +227,10 @@ def test_sample_dataset_points_fall_in_their_own_county(boundaries: DivisionBoun
     codes = [str(p["adcode"]) for p in dataset.properties]
     verdicts = boundaries.check_many(dataset.lons.tolist(), dataset.lats.tolist(), codes)
     inside = sum(v.status is Status.INSIDE for v in verdicts)
-    assert inside / len(verdicts) > 0.995
+    assert inside == len(verdicts) - 4
     misses = {v.adcode: v.status for v in verdicts if v.status is not Status.INSIDE}
-    # Seats that really lie outside their county (抚顺县, 安阳县 sit in the city next door),
-    # a seat that moved with a split (余杭区 → 临平区), and divisions newer than the boundaries.
-    for code in ("210421", "330110", "410522"):
-        assert misses.pop(code) is Status.OUTSIDE
-    assert misses.pop("500157") is Status.NEAR  # placed at Chongqing's centre (precision city)
+    # Every seat lies in its own county (scripts/division_seats.py moved the four that did
+    # not); only divisions newer than the boundaries cannot be checked.
     assert misses == dict.fromkeys(
         ["653228", "653229", "659011", "659012"], Status.UNKNOWN_DIVISION
     )
