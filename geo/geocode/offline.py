@@ -232,7 +232,12 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         i, n = 0, len(text)
         while i < n - 1:
             for j in range(min(n, i + reach.get(text[i], 0)), i + 1, -1):
-                entries = names.get(text[i:j]) or townships.spelled_otherwise(names, text[i:j])
+                written = text[i:j]
+                entries = (
+                    names.get(written)
+                    or townships.spelled_otherwise(names, written)
+                    or townships.short_street(names, written, text[j:])
+                )
                 if entries:
                     found.append((i, j, entries))
                     i = j
@@ -298,8 +303,11 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
             if text.startswith("分局", end):  # a city bureau's branch is a district's
                 codes = {c for c in codes if self.divisions[c].level == COUNTY} or codes
             only_townships = all(entry.kind == "township" for entry in entries)
-            # Only a name one county has (塘栖镇) can move a county; 城关镇 is in 82 of them.
-            if codes and only_townships and len(entries) == 1 and county and county[1] == start:
+            # Only a name one county has (塘栖镇) can move a county; 城关镇 is in 82 of them;
+            # X街 after a county may be a road of that county (余杭区解放街…): it never moves it.
+            single = only_townships and len(entries) == 1
+            short = townships.is_short_street(text[start:end])
+            if single and not short and codes and county and county[1] == start:
                 codes = townships.moved(self.divisions, codes, evidence, county[0], moves)
             if codes:
                 evidence.append((frozenset(codes), weight))

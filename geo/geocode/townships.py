@@ -4,7 +4,8 @@ Lists typed over many years write a township with the suffix it had or will have
 金牛区's 天回镇街道, 义蓬镇 for 钱塘区's 义蓬街道, a 乡 that has since become a 镇. And a township
 written right after its old county (余杭区塘栖镇) may since have moved to a neighbour (临平区).
 Both are read only where the name can mean one county: a spelling that many counties share
-(城关镇, in 82 of them) never moves a county named in the text.
+(城关镇, in 82 of them) never moves a county named in the text. A street is also written X街
+(街口街 for 街口街道), read so only where more address text follows (see `short_street`).
 """
 
 from collections.abc import Mapping
@@ -22,6 +23,12 @@ _SPELLED = ("街道", "镇", "乡", "镇街道", "乡街道")
 _LAST_CHARACTERS = frozenset(s[-1] for s in SUFFIXES)
 # Longest a written form can be beyond the official name it stands for (X镇 written X镇街道).
 EXTRA_REACH = 2
+# Addresses write a street (街道) as X街: 街口街逸泉山庄 is 从化区's 街口街道. But X街 is as often
+# a road (解放街12号, 朝阳街三巷, 民生街十字, 中山街北段), so it is read as X街道 only where more
+# address text follows that does not continue a road: not a number (digits or 一二三…), and
+# none of the words that go on from a road (a side, a section, a crossing, a lane).
+SHORT_STREET = "街"
+_ROAD_GOES_ON = frozenset("道口东西南北中段与和及交旁边侧对附内外头尾巷一二三四五六七八九十百零〇")
 
 
 @lru_cache(maxsize=8192)  # an address's pieces recur (大道, 街道, 新镇): a build asks thousands
@@ -61,6 +68,30 @@ def spelled_otherwise(
             if entry.kind == "township" and entry not in found:
                 found.append(entry)
     return tuple(found)
+
+
+def short_street(
+    names: Mapping[str, tuple[NameEntry, ...]], written: str, after: str
+) -> tuple[NameEntry, ...]:
+    """The streets `written` (X街, X of two characters or more) names as X街道, when more
+    address text follows that does not continue a road.
+
+    >>> from geo.core.divisions import load_divisions
+    >>> names = load_divisions().names
+    >>> [e.adcode for e in short_street(names, "街口街", "逸泉山庄")]  # 从化区's 街口街道
+    ['440117']
+    >>> short_street(names, "街口街", "12号"), short_street(names, "街口街", "")
+    ((), ())
+    """
+    stem = written.removesuffix(SHORT_STREET)
+    if stem == written or len(stem) < 2 or not after[:1].isalpha() or after[0] in _ROAD_GOES_ON:
+        return ()
+    return tuple(e for e in names.get(stem + "街道", ()) if e.kind == "township")
+
+
+def is_short_street(written: str) -> bool:
+    """Whether a mention is the X街 form of a street (no official township name ends in 街)."""
+    return written.endswith(SHORT_STREET)
 
 
 def moved(

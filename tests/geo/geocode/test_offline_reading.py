@@ -196,3 +196,32 @@ def test_a_county_a_township_moved_out_of_reads_the_same_in_the_unit_name(
     # a township 余杭区 still has leaves the name's 余杭区 as it is
     query = GeocodeQuery("浙江省杭州市余杭区仓前街道", name="余杭区第一人民医院")
     assert _answer(geocoder, query) == ("浙江省 杭州市 余杭区", "county")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # X街 for X街道, followed by more address text: 从化区's 街口街道, 番禺区's 大石街道
+        (GeocodeQuery("街口街逸泉山庄", province="广东省"), ("广东省 广州市 从化区", "county")),
+        (GeocodeQuery("大石街大山村内", province="广东省"), ("广东省 广州市 番禺区", "county")),
+        # a house number or a lane after X街 is a road's: no township reading
+        (GeocodeQuery("街口街12号", province="广东省"), ("广东省", "province")),
+        (GeocodeQuery("朝阳街三巷四号", province="广东省"), ("广东省", "province")),
+        # a name three 街道 of 广东 share: their common parent, never one of them
+        (GeocodeQuery("新华街茶园路东城花园G栋", province="广东省"), ("广东省", "province")),
+    ],
+)
+def test_a_street_written_short(
+    geocoder: OfflineGeocoder, query: GeocodeQuery, expected: tuple[str, str]
+) -> None:
+    assert geocoder.divisions.lookup("街口街") == ()
+    assert _answer(geocoder, query) == expected
+
+
+def test_a_street_written_short_never_moves_the_named_county(geocoder: OfflineGeocoder) -> None:
+    # 星桥街道 is 临平区's alone: written in full after 余杭区 it moves the county; 星桥街 may be
+    # a road of 余杭区 itself, so it leaves the county as named
+    moved = GeocodeQuery("浙江省杭州市余杭区星桥街道人民大道")
+    assert _answer(geocoder, moved) == ("浙江省 杭州市 临平区", "county")
+    kept = GeocodeQuery("浙江省杭州市余杭区星桥街人民大道")
+    assert _answer(geocoder, kept) == ("浙江省 杭州市 余杭区", "county")
