@@ -51,7 +51,7 @@ WHOLE_TEXT = re.compile("以原(.+?)的行政区域为(?:新设|新的)?(.+?)的
 SPLIT_WORDS = re.compile("分|各|除外|部分|不含|/|指向")
 FINAL_NOTE = "定稿"
 # Words that are names of some division but mean nothing on their own in an address.
-GENERIC = {"市辖区", "县", "郊区", "城区", "矿区", "市区", "省直辖县级行政区划"}
+GENERIC = {"市辖区", "县", "郊区", "城区", "矿区", "市区", "新区", "省直辖县级行政区划"}
 
 
 def _stem(name: str) -> str:
