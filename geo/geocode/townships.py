@@ -6,12 +6,17 @@ written right after its old county (余杭区塘栖镇) may since have moved to 
 Both are read only where the name can mean one county: a spelling that many counties share
 (城关镇, in 82 of them) never moves a county named in the text. A street is also written X街
 (街口街 for 街口街道), read so only where more address text follows (see `short_street`).
+Villages (X村, X社区, from the statistics bureau's 2023 list) give a county only where nothing
+more specific does, each the only one of its name in the province or city the record names.
 """
 
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 
-from geo.core.divisions import Divisions, NameEntry
+import orjson
+
+from geo.core.divisions import COUNTY, DEFAULT_DIVISIONS_PATH, Divisions, NameEntry
 
 Evidence = tuple[frozenset[str], int]  # the divisions a mention may mean, and its weight
 Moves = dict[frozenset[str], frozenset[str]]  # a county mention's reading → its moved reading
@@ -141,3 +146,127 @@ def renamed(
                 found |= spelled
     if found:
         moved(divisions, found, evidence, len(evidence) - 1, moves)
+
+
+# Villages (X村) and communities (X社区): data/divisions/villages.json, derived from the
+# statistics bureau's 2023 list (scripts/division_villages.py). A name there is one that only one
+# county of its prefecture-level city has; a name several counties of a city share is listed
+# under the city, so that it is known to be ambiguous there.
+VILLAGES_PATH = DEFAULT_DIVISIONS_PATH.with_name("villages.json")
+VILLAGE_SUFFIXES = ("村", "社区")
+VILLAGE_WEIGHT = 1
+AMBIGUOUS = "ambiguous"
+_MIN_STEM = 2
+Matches = list[tuple[int, int, tuple[NameEntry, ...]]]  # the known names in a text, in order
+
+
+class Villages:
+    """Village and community names → the divisions that have them, read from villages.json.
+
+    >>> from geo.core.divisions import load_divisions
+    >>> villages = load_villages()
+    >>> villages.place("冯马三村", "440000", load_divisions())  # 南沙区's, alone in 广东
+    '440115'
+    >>> villages.place("大龙村", "440000", load_divisions())  # in several counties of 广东
+    'ambiguous'
+    """
+
+    def __init__(self, unique: Mapping[str, str], shared: Mapping[str, str]) -> None:
+        # Codes space-separated, so that a name of one division (most) costs no list of its own.
+        self._unique = unique  # name → counties, each the only one of its city with the name
+        self._shared = shared  # name → cities in which several counties have it
+        self._longest = max((len(n) for n in (*unique, *shared)), default=0)
+
+    def __len__(self) -> int:
+        return len(self._unique)
+
+    def place(
+        self, name: str, scope: str, divisions: Divisions, among: frozenset[str] | None = None
+    ) -> str | None:
+        """The one division inside `scope` (and among the counties `among`, if given) with this
+        village, AMBIGUOUS, or None if none has it."""
+        chain, city_of = divisions.chain, divisions.city_of
+        known = divisions.__contains__  # a smaller table than villages.json's (tests, ablations)
+        inside = [c for c in self._unique.get(name, "").split() if known(c) and scope in chain(c)]
+        shared = [c for c in self._shared.get(name, "").split() if known(c) and scope in chain(c)]
+        if among is not None:
+            inside = [c for c in inside if c in among]
+            shared = [c for c in shared if any(city_of(a) == c for a in among)]
+        if len(inside) == 1 and not shared:
+            return inside[0]
+        return AMBIGUOUS if inside or shared else None
+
+    def mentions(self, text: str, ends: set[int]) -> list[str]:
+        """Known village names written in full (X村, X社区) as words of their own, as townships
+        are read: at the start, after a non-letter or right after a known name (`ends`, where
+        those end: 新塘镇新墩村). For each 村 or 社区, the longest such name ending there."""
+        found = []
+        starts = sorted({0, *ends} | {i + 1 for i, c in enumerate(text) if not c.isalpha()})
+        for end in range(len(text)):
+            suffix = next((s for s in VILLAGE_SUFFIXES if text.startswith(s, end)), None)
+            if suffix is None or text.startswith("村镇", end):  # X村镇银行 is a bank
+                continue
+            for start in starts:
+                name = text[start:end] + suffix
+                if end - start < _MIN_STEM or len(name) > self._longest:
+                    continue
+                if name in self._unique or name in self._shared:
+                    found.append(name)
+                    break
+        return found
+
+
+@lru_cache(maxsize=2)
+def load_villages(path: Path = VILLAGES_PATH) -> Villages:
+    """The village table at `path`, read once; an empty one if there is none (a custom table)."""
+    try:
+        raw = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return Villages({}, {})
+    tables: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for table, key in zip(tables, ("villages", "shared"), strict=True):
+        for code, *columns in raw[key]:
+            for suffix, stems in zip(VILLAGE_SUFFIXES, columns, strict=True):
+                for stem in stems.split(",") if stems else ():
+                    name = stem + suffix
+                    table[name] = f"{table[name]} {code}" if name in table else code
+    return Villages(*tables)
+
+
+def village(
+    villages: Villages,
+    divisions: Divisions,
+    texts: Mapping[str, Matches],
+    evidence: list[Evidence],
+    scope: str,
+) -> Evidence | None:
+    """The county the villages the texts name give: each the only one of its name in `scope`
+    (the province or city the record names) among the counties that every mention meaning
+    counties only allows (东涌镇 is in two counties, 大稳村 in two, both in 南沙区 alone), and
+    all of them agreeing. `texts` maps each text to the known names found in it: a township
+    among them inside `scope` holds the village too, even one not read as a word of its own
+    (增城市石滩镇…屋山村 where 增城市 is unknown: 屋山村 of 霞山区 is no reading).
+    """
+    chain = divisions.chain
+    among: frozenset[str] | None = None  # the counties every county-only mention allows
+    townships = [
+        frozenset(e.adcode for e in entries if scope in chain(e.adcode))
+        for matches in texts.values()
+        for _, _, entries in matches
+        if all(e.kind == "township" for e in entries)
+    ]
+    for codes in [codes for codes, _ in evidence] + [t for t in townships if t]:
+        if all(divisions[c].level == COUNTY for c in codes):
+            among = codes if among is None else among & codes
+    found: set[str] = set()
+    for text, matches in texts.items():
+        # A village starts a word after a known name only if that can mean a place in `scope`:
+        # 三江街 of 浙江 is no word boundary in 广东 (三江街屋山村 is no 屋山村 there).
+        ends = {
+            end for _, end, entries in matches if any(scope in chain(e.adcode) for e in entries)
+        }
+        for name in villages.mentions(text, ends):
+            code = villages.place(name, scope, divisions, among)
+            if code is not None and code != AMBIGUOUS:
+                found.add(code)
+    return (frozenset(found), VILLAGE_WEIGHT) if len(found) == 1 else None
