@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from app.admin_routes import build_admin_router
 from app.docs import build_docs_router
@@ -15,9 +16,10 @@ from app.logs import configure_logging
 from app.metrics import build_metrics_router
 from app.middleware import install_request_pipeline
 from app.page import build_page_router
-from app.routes import answer_head_like_get, build_router, install_nearest_shortcut, param_rules
+from app.routes import answer_head_like_get, build_router, param_rules
 from app.served import DatasetHolder
 from app.settings import Settings
+from app.shortcut import install_nearest_shortcut
 from geo.geocode.offline import OfflineGeocoder
 
 DESCRIPTION = """
@@ -30,10 +32,16 @@ says so in `dataset.sample` and `notice`.
 """
 
 
+# FastAPI's own OpenTelemetry hooks, all off (Settings.opentelemetry): deciding per request
+# that no provider is configured costs more than the request's routing.
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def _load_address_resolver() -> OfflineGeocoder | None:
     """The division table behind `address=`; without it /nearest still answers lat/lon."""
     try:
-        return OfflineGeocoder()
+        # Everything loaded here, in its thread, not on the event loop at the first address.
+        return OfflineGeocoder().preload()
     except Exception as exc:  # a broken table must not stop the service
         logging.getLogger("xunqin.dataset").error("address lookup unavailable: %s", exc)
         return None
@@ -72,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.holder = holder

@@ -4,12 +4,10 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import State
-from starlette.routing import BaseRoute, Match
-from starlette.types import Receive, Scope, Send
 
 from app import json_writer as jw
 from app.errors import NotFound, NotReady, describe_value, invalid_query_body
@@ -32,7 +30,6 @@ from app.params import (
     NearestParamRules,
     NearestParams,
     param_rules,
-    query_dict,
 )
 from app.ratelimit import charge_extra
 from app.served import ServedDataset
@@ -48,7 +45,7 @@ __all__ = [
     "answer_head_like_get",
     "build_router",
     "current_dataset",
-    "install_nearest_shortcut",
+    "nearest_body",
     "param_rules",
 ]
 
@@ -144,59 +141,6 @@ async def nearest_body(
     answer = answer_nearest(served, params, resolver)
     # jw.obj(nearest_members(...), envelope), with the 15 kB of results copied once.
     return jw.obj_of_pieces(*_nearest_member_pieces(served, answer), [served.envelope_json])
-
-
-class NearestShortcut(BaseRoute):
-    """GET and HEAD /nearest answered as plain ASGI, ahead of the FastAPI route declaring it.
-
-    The declared route keeps the OpenAPI entry, the 405 for other methods and the route
-    template in scope["route"]; this only skips FastAPI's per-request machinery (request
-    object, dependency solving, response object), which cost more than the search itself
-    (bench/profile_nearest.py). Errors are raised as from the route, so the app's exception
-    handlers answer them the same way.
-    """
-
-    _METHODS = frozenset({"GET", "HEAD"})
-
-    def __init__(self, declared: APIRoute, nearest_params: NearestParamRules) -> None:
-        self.declared = declared
-        self.path = declared.path
-        self.path_format = declared.path_format
-        self.name = declared.name
-        self.include_in_schema = False
-        self.nearest_params = nearest_params
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope["method"] not in self._METHODS:
-            return Match.NONE, {}
-        # The declared route's own matching (root_path included); it says PARTIAL for HEAD.
-        match, child_scope = self.declared.matches(scope)
-        return (Match.NONE, {}) if match is Match.NONE else (Match.FULL, child_scope)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
-        return self.declared.url_path_for(name, **path_params)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query = query_dict(scope["query_string"])
-        body = await nearest_body(scope["app"].state, self.nearest_params, query)
-        # The headers, in their order, that `_json` (starlette's Response) writes.
-        headers = [(b"content-length", b"%d" % len(body)), _JSON_CONTENT_TYPE]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-
-_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
-
-
-def install_nearest_shortcut(app: FastAPI, router: APIRouter, settings: Settings) -> None:
-    """Put `NearestShortcut` first among the app's routes; `router` is `build_router`'s,
-    already included in `app`."""
-    declared = next(
-        route
-        for route in router.routes
-        if isinstance(route, APIRoute) and route.path == "/nearest" and route.methods == {"GET"}
-    )
-    app.router.routes.insert(0, NearestShortcut(declared, NearestParamRules(settings)))
 
 
 def _resolve(resolver: AddressResolver | None, address: str) -> Placement:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         description="Log one line per request; coordinates are rounded to 0.01 degree (~1 km). "
         "Off by default: it costs about a third of a /nearest request (bench/http_throughput).",
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description="Let FastAPI's OpenTelemetry hooks trace and measure requests, for a process "
+        "started with OpenTelemetry providers. Off: the service has its own /metrics and JSON "
+        "logs, and the hooks look up the global providers on every request (about 12 µs of a "
+        "/nearest, bench/profile_nearest.py).",
+    )
     log_client_address: bool = Field(
         default=False,
         description="Put the client address in access log lines. Off: an address can identify "

@@ -8,6 +8,8 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
+from app.main import TELEMETRY_OFF
+
 BODY_ENV = "BENCH_FLOOR_BODY"
 
 
@@ -15,7 +17,8 @@ def create_app() -> FastAPI:
     """For `uvicorn --factory`; BENCH_FLOOR_BODY names a file holding one real /nearest body."""
     body = Path(os.environ[BODY_ENV]).read_bytes()
     payload: dict[str, Any] = orjson.loads(body)
-    app = FastAPI()
+    # FastAPI's OpenTelemetry hooks off, as in the service: the floor must not cost more.
+    app = FastAPI(telemetry=TELEMETRY_OFF)
 
     # Same two float parameters as the real route, so FastAPI parses and validates as much;
     # no search, no per-request serialisation: what any /nearest must cost at least.

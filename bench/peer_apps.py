@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from app.errors import install_error_handlers
+from app.main import TELEMETRY_OFF
 from app.params import NearestParamRules, NearestParams
 from app.routes import param_rules
 from app.served import ServedDataset, serve
@@ -79,7 +80,8 @@ def _app(
         finally:
             await close()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    # FastAPI's OpenTelemetry hooks off, as in the service (app.main.TELEMETRY_OFF).
+    app = FastAPI(title=title, lifespan=lifespan, telemetry=TELEMETRY_OFF)
     install_error_handlers(app, param_rules(settings))
 
     @app.get("/nearest")

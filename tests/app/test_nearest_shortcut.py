@@ -14,8 +14,8 @@ from starlette.datastructures import QueryParams
 
 from app.main import create_app
 from app.params import query_dict
-from app.routes import NearestShortcut
 from app.settings import Settings
+from app.shortcut import NearestFastPath, NearestShortcut
 from tests.support import REPO_DATA_DIR, live_server
 
 PER_REQUEST_HEADERS = {"date", "x-request-id", "server"}
@@ -40,6 +40,7 @@ REQUESTS = [
 def _without_shortcut(settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(settings)
     app.router.routes[:] = [r for r in app.router.routes if not isinstance(r, NearestShortcut)]
+    app.user_middleware[:] = [m for m in app.user_middleware if m.cls is not NearestFastPath]
     return app
 
 
@@ -48,6 +49,7 @@ def servers() -> Iterator[tuple[str, str]]:
     settings = Settings(data_dir=REPO_DATA_DIR, reload_interval_s=0)
     app = create_app(settings)
     assert isinstance(app.router.routes[0], NearestShortcut)  # first: Starlette takes it
+    assert app.user_middleware[-1].cls is NearestFastPath  # the innermost layer
     with live_server(app) as fast, live_server(_without_shortcut(settings)) as declared:
         yield fast, declared
 
