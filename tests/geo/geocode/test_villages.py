@@ -97,6 +97,9 @@ def test_a_township_written_with_a_common_character(geocoder: OfflineGeocoder) -
     # 碁 is not in GB2312: lists write 石基镇.
     assert _answer(geocoder, "石基镇茶东路68号", "广东省") == (PANYU, "county")
     assert _answer(geocoder, "石碁镇茶东路68号", "广东省") == (PANYU, "county")
+    # "镇城区" is one character from eight X城区 of 广东: no county reading, so the township's
+    # still counts (guangzhou_kindergartens: 石基镇城区大道121号).
+    assert _answer(geocoder, "石基镇城区大道121号", "广东省") == (PANYU, "county")
     index = TownshipTypoIndex(load_divisions())
     assert index.find("石基镇", {"110000"}) == set()  # not a typo of anything in 北京
     # 石龙镇, 石楼镇: two-character stems differing in a common character are other towns.
