@@ -115,8 +115,7 @@ def nearest_members(served: ServedDataset, answer: NearestAnswer) -> bytes:
 def _nearest_member_pieces(
     served: ServedDataset, answer: NearestAnswer
 ) -> tuple[list[bytes], list[bytes]]:
-    points = served.points_open_json[answer.crs]
-    opened = [points[position] for position in answer.positions]
+    opened = served.points_open_json[answer.crs].many(answer.positions)
     results = jw.array_closing_each(opened, "distance_m", answer.distances_m)
     return jw.member_pieces("query", [jw.value(answer.query)]), jw.member_pieces("results", results)
 
@@ -299,7 +298,7 @@ def build_router(settings: Settings) -> APIRouter:
         page = matched[offset : offset + limit].tolist()
         crs = Crs(coord)
         listing = {"coord": crs.value, "total": len(matched), "limit": limit, "offset": offset}
-        results = jw.array(served.point_json(position, crs) for position in page)
+        results = jw.array(map(jw.close, served.points_open_json[crs].many(page)))
         return _json(
             jw.obj(served.envelope_json, jw.members(listing), jw.member("results", results))
         )

@@ -164,7 +164,7 @@ def run(
                 "`uvicorn --factory app.main:create_app` on it, timed from launch to the first "
                 "200 on /readyz (polled every 5 ms): interpreter start, imports, checking and "
                 "mapping the sidecar, bulk-loading the R-tree from its arrays (a point's JSON is "
-                "written when first shown beyond 20,000 points). One run per N; "
+                "written when first shown). One run per N; "
                 "`python -m bench.startup` measures 2 workers and their memory.",
             ],
         )

@@ -16,7 +16,6 @@ import numpy as np
 import orjson
 import pytest
 
-from app import served
 from app.main import create_app
 from app.settings import Settings
 from geo.dataset import (
@@ -259,13 +258,10 @@ def answers_from_geojson() -> list[dict[str, object]]:
     return golden._capture()
 
 
-@pytest.mark.parametrize("prefill", [True, False], ids=["json-written-at-load", "when-shown"])
 def test_the_sample_served_from_its_sidecar_answers_byte_for_byte_as_from_geojson(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers_from_geojson, prefill: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers_from_geojson
 ):
     monkeypatch.setattr(golden, "REPO_DATA_DIR", _sample_with_sidecar(tmp_path))
-    if not prefill:  # as a dataset over PREFILL_POINTS is served: each point written when shown
-        monkeypatch.setattr(served, "PREFILL_POINTS", 0)
     captured = golden._capture()
     assert len(captured) == len(answers_from_geojson) == len(golden.REQUESTS)
     for before, after in zip(answers_from_geojson, captured, strict=True):
