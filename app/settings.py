@@ -45,8 +45,8 @@ class Settings(BaseSettings):
         default=False,
         description="Let FastAPI's OpenTelemetry hooks trace and measure requests, for a process "
         "started with OpenTelemetry providers. Off: the service has its own /metrics and JSON "
-        "logs, and the hooks look up the global providers on every request (about 12 µs of a "
-        "/nearest, bench/profile_nearest.py).",
+        "logs, and the hooks look up the global providers on every request (about 5 µs of a "
+        "/nearest's worker CPU, docs/benchmarks-history.md).",
     )
     log_client_address: bool = Field(
         default=False,
