@@ -151,10 +151,12 @@ def run(duration_s: int, warmup_s: int, rounds: int, command: str, install: bool
         results = {label: [] for label in labels}
         for label in labels:
             run_wrk(started[label].base_url, script, warmup_s, f"svc-{labels.index(label)}-warmup")
-        # Interleaved rounds: a burst of noise from a neighbour hits every server alike.
+        # Interleaved rounds: a burst of noise from a neighbour hits every server alike. Each
+        # round starts one server later, so none is always the first after a pause.
         for round_number in range(rounds):
-            for number, label in enumerate(labels):
-                log_name = f"svc-{number}-{round_number}"
+            shift = round_number % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                log_name = f"svc-{labels.index(label)}-{round_number}"
                 results[label].append(
                     run_wrk(started[label].base_url, script, duration_s, log_name)
                 )
@@ -223,8 +225,9 @@ def render(
             rows,
             [
                 f"`wrk -t{THREADS} -c{CONNECTIONS} -d{duration_s}s --latency`, {rounds} "
-                f"round(s) interleaved across the servers after a {warmup_s} s warm-up of "
-                f"each, cycling through the same {QUERY_COUNT} URLs "
+                "round(s) interleaved across the servers (each round starting one server "
+                f"later) after a {warmup_s} s warm-up of each, cycling through the same "
+                f"{QUERY_COUNT} URLs "
                 f"(`/nearest?lat=..&lon=..&n=10`, seed {QUERY_SEED}); every URL is checked to "
                 "answer 200 on every server first, and the answers are compared with ours "
                 "(`answers vs ours`: queries whose ids differ in order or as a set, the "
@@ -283,7 +286,7 @@ def render(
 
 
 def run_full(command: str = "python -m bench.service_peers") -> Section:
-    return run(duration_s=10, warmup_s=3, rounds=3, command=command)
+    return run(duration_s=10, warmup_s=3, rounds=5, command=command)
 
 
 def run_quick(command: str = "python -m bench.service_peers --quick") -> Section:
