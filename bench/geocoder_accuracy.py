@@ -27,6 +27,7 @@ from geo.core.divisions import (
     load_divisions,
     parse_divisions,
 )
+from geo.core.geodesy import geodesic_distances_m
 from geo.geocode.base import GeocodeQuery, Placement
 from geo.geocode.offline import OfflineGeocoder
 
@@ -453,12 +454,45 @@ def _coverage(
     return [
         *together,
         "",
+        "How far a miss puts a ranked point: the geodesic distance from the seat of the",
+        "division answered (a city's seat for a city-level answer) to the seat of the expected",
+        "county. A province-level answer is never ranked by `/nearest` (the point is listed as",
+        "needing a location), so it is left out here, as is a row with no answer:",
+        "",
+        *[
+            f"- {_LABELS[key][0]} ({_LABELS[key][1]}): "
+            + _miss_distances(divisions, [results[key] for _, results in lists.values()])
+            for key in (next(iter(lists.values()))[1] if lists else ())
+        ],
+        "",
         f"Issue 15 asks for at least {NATIONAL_ROWS} real rows from national lists; the"
         f" {len(lists)} lists here hold {len(rows)} rows, from {len(cities)} cities in"
         f" {len(provinces)} of the {len(all_provinces)} province-level divisions"
         f" ({'、'.join(divisions[p].name for p in provinces)})"
         + ("." if enough else ", so these numbers do not yet speak for every province."),
     ]
+
+
+def _miss_distances(divisions: Divisions, scores: list[Score]) -> str:
+    """Seat-to-seat km between what each answered miss says and its expected county."""
+    answered = [
+        (divisions[adcode], divisions[row.county_adcode])
+        for result in scores
+        for (row, said), adcode in zip(result.misses, result.answers, strict=True)
+        # By the precision said, not the division's level: 上海市 is a city-level answer.
+        if adcode is not None and not said.endswith("(province)")
+    ]
+    if not answered:
+        return "no ranked misses"
+    km = [
+        float(geodesic_distances_m(got.lon, got.lat, [want.lon], [want.lat])[0]) / 1000
+        for got, want in answered
+    ]
+    deciles = statistics.quantiles(km, n=10) if len(km) > 1 else km * 9
+    return (
+        f"{len(km)} ranked misses, median {statistics.median(km):.1f} km, 90% within "
+        f"{deciles[-1]:.1f} km, farthest {max(km):.1f} km"
+    )
 
 
 def _village_counts(path: Path) -> tuple[int, int]:
