@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.telemetry import TelemetryConfig
 
 from app.admin_routes import build_admin_router
 from app.docs import build_docs_router
@@ -20,6 +19,7 @@ from app.routes import answer_head_like_get, build_router, param_rules
 from app.served import DatasetHolder
 from app.settings import Settings
 from app.shortcut import install_nearest_shortcut
+from app.telemetry import TELEMETRY_OFF
 from geo.geocode.offline import OfflineGeocoder
 
 DESCRIPTION = """
@@ -30,11 +30,6 @@ looking for missing relatives. Coordinates are WGS-84 (what GPS gives); distance
 geodesic metres on the WGS-84 ellipsoid. When the dataset is sample data, every data response
 says so in `dataset.sample` and `notice`.
 """
-
-
-# FastAPI's own OpenTelemetry hooks, all off (Settings.opentelemetry): deciding per request
-# that no provider is configured costs more than the request's routing.
-TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def _load_address_resolver() -> OfflineGeocoder | None:

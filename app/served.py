@@ -153,12 +153,7 @@ class PointsJson(Sequence[bytes]):
     def __getitem__(self, position: Any) -> Any:
         if isinstance(position, slice):
             return [self[at] for at in range(*position.indices(len(self)))]
-        written = self._written[position]
-        if written is None:
-            one = [int(position)]
-            written = _open_json(self._dataset, one, _point_dicts(self._dataset, one), self._crs)[0]
-            self._written[position] = written
-        return written
+        return self.many([int(position)])[0]
 
     def many(self, positions: Sequence[int]) -> list[bytes]:
         """These points' JSON, in order; the ones not yet written are written in one pass

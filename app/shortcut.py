@@ -28,7 +28,7 @@ class NearestShortcut(BaseRoute):
     handlers answer them the same way.
     """
 
-    _METHODS = frozenset({"GET", "HEAD"})
+    METHODS = frozenset({"GET", "HEAD"})
 
     def __init__(self, declared: APIRoute, nearest_params: NearestParamRules) -> None:
         self.declared = declared
@@ -39,7 +39,7 @@ class NearestShortcut(BaseRoute):
         self.nearest_params = nearest_params
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope["method"] not in self._METHODS:
+        if scope["type"] != "http" or scope["method"] not in self.METHODS:
             return Match.NONE, {}
         # The declared route's own matching (root_path included); it says PARTIAL for HEAD.
         match, child_scope = self.declared.matches(scope)
@@ -76,7 +76,7 @@ class NearestFastPath:
             scope["type"] != "http"
             or scope["path"] != shortcut.path
             or scope.get("root_path")
-            or scope["method"] not in shortcut._METHODS
+            or scope["method"] not in shortcut.METHODS
         ):
             await self.app(scope, receive, send)
             return

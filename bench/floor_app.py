@@ -8,7 +8,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from app.main import TELEMETRY_OFF
+from app.telemetry import TELEMETRY_OFF
 
 BODY_ENV = "BENCH_FLOOR_BODY"
 

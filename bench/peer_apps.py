@@ -17,11 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from app.errors import install_error_handlers
-from app.main import TELEMETRY_OFF
 from app.params import NearestParamRules, NearestParams
 from app.routes import param_rules
 from app.served import ServedDataset, serve
 from app.settings import Settings
+from app.telemetry import TELEMETRY_OFF
 from bench import peers
 from geo.core.crs import Crs, to_wgs84
 from geo.core.errors import InvalidQuery
@@ -80,7 +80,7 @@ def _app(
         finally:
             await close()
 
-    # FastAPI's OpenTelemetry hooks off, as in the service (app.main.TELEMETRY_OFF).
+    # FastAPI's OpenTelemetry hooks off, as in the service (app.telemetry.TELEMETRY_OFF).
     app = FastAPI(title=title, lifespan=lifespan, telemetry=TELEMETRY_OFF)
     install_error_handlers(app, param_rules(settings))
 
