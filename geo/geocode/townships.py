@@ -7,9 +7,11 @@ Both are read only where the name can mean one county: a spelling that many coun
 (城关镇, in 82 of them) never moves a county named in the text. A street is also written X街
 (街口街 for 街口街道), read so only where more address text follows (see `short_street`).
 Villages (X村, X社区, from the statistics bureau's 2023 list) give a county only where nothing
-more specific does, each the only one of its name in the province or city the record names.
+more specific does, each the only one of its name in the province or city the record names; so
+does a road a residents' committee is named after (河间路居委会), written with a house number.
 """
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -157,6 +159,13 @@ VILLAGE_SUFFIXES = ("村", "社区")
 VILLAGE_WEIGHT = 1
 AMBIGUOUS = "ambiguous"
 _MIN_STEM = 2
+# A road is read where a house number or a section follows it (河间路31号, 人民南路四段55号):
+# then it is the address's road, not part of an estate's or a unit's name.
+_ROAD_WORDS = ("大街", "大道", "路", "街", "巷")
+_HOUSE_NUMBER = re.compile(
+    r"[东西南北中]?[一二三四五六七八九十\d]+段"  # 人民南路四段
+    r"|\d|[一二三四五六七八九十百]+号"
+)
 Matches = list[tuple[int, int, tuple[NameEntry, ...]]]  # the known names in a text, in order
 
 
@@ -199,11 +208,14 @@ class Villages:
     def mentions(self, text: str, ends: set[int]) -> list[str]:
         """Known village names written in full (X村, X社区) as words of their own, as townships
         are read: at the start, after a non-letter or right after a known name (`ends`, where
-        those end: 新塘镇新墩村). For each 村 or 社区, the longest such name ending there."""
+        those end: 新塘镇新墩村). For each 村 or 社区, the longest such name ending there; and
+        likewise for a known road followed by a house number (成都市新南路87号: 新南路)."""
         found = []
         starts = sorted({0, *ends} | {i + 1 for i, c in enumerate(text) if not c.isalpha()})
         for end in range(len(text)):
             suffix = next((s for s in VILLAGE_SUFFIXES if text.startswith(s, end)), None)
+            if suffix is None and text.endswith(_ROAD_WORDS, 0, end):
+                suffix = "" if _HOUSE_NUMBER.match(text, end) else None  # the road's own name
             if suffix is None or text.startswith("村镇", end):  # X村镇银行 is a bank
                 continue
             for start in starts:
@@ -230,6 +242,11 @@ def load_villages(path: Path = VILLAGES_PATH) -> Villages:
                 for stem in stems.split(",") if stems else ():
                     name = stem + suffix
                     table[name] = f"{table[name]} {code}" if name in table else code
+    # Roads go in the same tables: a road's name never ends with 村 or 社区.
+    for table, key in zip(tables, ("roads", "shared_roads"), strict=True):
+        for code, joined in raw.get(key, ()):
+            for name in joined.split(","):
+                table[name] = f"{table[name]} {code}" if name in table else code
     return Villages(*tables)
 
 

@@ -38,6 +38,10 @@ VILLAGES = """code,name,streetCode,provinceCode,cityCode,areaCode
 445321100210,"大稳村民委员会",445321100,44,4453,445321
 500105005001,"溉澜溪社区居民委员会",500105005,50,5001,500105
 500105005002,"溉塘新村社区居民委员会",500105005,50,5001,500105
+310110018018,"河间路居委会",310110018,31,3101,310110
+310110018019,"大连路第一居委会",310110018,31,3101,310110
+310109013005,"大连路居委会",310109013,31,3101,310109
+310106020009,"闻喜路一一一零弄居委会",310106020,31,3101,310106
 """
 
 
@@ -83,6 +87,16 @@ def test_retired_codes_and_zones_are_placed_through_history_and_township(
     assert derived.townships == {"130181": ["南智邱镇"]}
 
 
+def test_a_committee_named_after_its_road_gives_the_road(
+    derived: division_villages.Derived,
+) -> None:
+    assert derived.roads.get("310110") == ["河间路"]
+    assert derived.roads.get("310106") == ["闻喜路"]  # 闻喜路一一一零弄居委会
+    # 大连路 has committees in 虹口区 and 杨浦区: the road says nothing about which.
+    assert derived.shared_roads.get("310000") == ["大连路"]
+    assert all("大连路" not in roads for roads in derived.roads.values())
+
+
 def test_the_serialised_table_reads_back_as_written(
     derived: division_villages.Derived, tmp_path: Path
 ) -> None:
@@ -92,9 +106,19 @@ def test_the_serialised_table_reads_back_as_written(
     assert dict(back.villages) == dict(derived.villages)
     assert dict(back.shared) == dict(derived.shared)
     assert dict(back.townships) == dict(derived.townships)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for code in (*derived.villages, *derived.shared, *derived.townships):  # one line each
-        assert sum(line.startswith(f'["{code}",') for line in lines) == 1
+    assert dict(back.roads) == dict(derived.roads)
+    assert dict(back.shared_roads) == dict(derived.shared_roads)
+    text = path.read_text(encoding="utf-8")
+    for key, table in (
+        ("townships", derived.townships),
+        ("villages", derived.villages),
+        ("shared", derived.shared),
+        ("roads", derived.roads),
+        ("shared_roads", derived.shared_roads),
+    ):  # one line per division in each section
+        section = text.split(f'"{key}":[', 1)[1].split("]\n]", 1)[0].splitlines()
+        for code in table:
+            assert sum(line.startswith(f'["{code}",') for line in section) == 1
 
 
 def test_a_directory_without_the_package_says_how_to_get_it(tmp_path: Path) -> None:

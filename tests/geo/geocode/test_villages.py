@@ -2,7 +2,8 @@
 
 The rows are data/divisions/villages.json's and divisions.json's as committed: 冯马三村 is only
 in 南沙区 (横沥镇), 大稳村 is in 南沙区 and in 罗定市 (云浮市), 大龙村 in 番禺区 and 花都区 among
-others, 石碁镇 is 番禺区's.
+others, 石碁镇 is 番禺区's; 上海's 河间路居委会 is 杨浦区's, and 北大街 has committees in several
+districts of 上海.
 """
 
 import pytest
@@ -106,3 +107,21 @@ def test_a_township_written_with_a_common_character(geocoder: OfflineGeocoder) -
     assert index.find("石龙镇", {"440000"}) == set()
     placement = geocoder.place(GeocodeQuery("石基镇茶东路68号", province="北京市"))
     assert placement is None or placement.adcode == "110000"
+
+
+YANGPU, CHANGNING = "310110", "310105"
+
+
+def test_a_road_a_committee_is_named_after_gives_its_county(geocoder: OfflineGeocoder) -> None:
+    assert load_villages().place("河间路", "310000", load_divisions()) == YANGPU
+    assert _answer(geocoder, "河间路31号", "上海市") == (YANGPU, "county")
+    assert _answer(geocoder, "上海市河间路三十一号", None) == (YANGPU, "county")
+
+
+def test_a_road_is_read_only_with_a_house_number_and_never_over_a_named_county(
+    geocoder: OfflineGeocoder,
+) -> None:
+    assert _answer(geocoder, "河间路小学", "上海市") == ("310000", "city")  # a unit's name
+    assert _answer(geocoder, "上海市长宁区河间路31号", None) == (CHANGNING, "county")
+    assert _answer(geocoder, "北大街1号", "上海市") == ("310000", "city")  # several districts
+    assert _answer(geocoder, "河间路31号", "浙江省") == ("330000", "province")  # not there
