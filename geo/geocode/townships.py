@@ -161,7 +161,7 @@ AMBIGUOUS = "ambiguous"
 _MIN_STEM = 2
 # A road is read where a house number or a section follows it (河间路31号, 人民南路四段55号):
 # then it is the address's road, not part of an estate's or a unit's name.
-_ROAD_WORDS = ("大街", "大道", "路", "街", "巷")
+ROAD_WORDS = ("大街", "大道", "路", "街", "巷")  # also what names a committee's road
 _HOUSE_NUMBER = re.compile(
     r"[东西南北中]?[一二三四五六七八九十\d]+段"  # 人民南路四段
     r"|\d|[一二三四五六七八九十百]+号"
@@ -214,7 +214,7 @@ class Villages:
         starts = sorted({0, *ends} | {i + 1 for i, c in enumerate(text) if not c.isalpha()})
         for end in range(len(text)):
             suffix = next((s for s in VILLAGE_SUFFIXES if text.startswith(s, end)), None)
-            if suffix is None and text.endswith(_ROAD_WORDS, 0, end):
+            if suffix is None and text.endswith(ROAD_WORDS, 0, end):
                 suffix = "" if _HOUSE_NUMBER.match(text, end) else None  # the road's own name
             if suffix is None or text.startswith("村镇", end):  # X村镇银行 is a bank
                 continue
@@ -236,17 +236,20 @@ def load_villages(path: Path = VILLAGES_PATH) -> Villages:
     except FileNotFoundError:
         return Villages({}, {})
     tables: tuple[dict[str, str], dict[str, str]] = ({}, {})
+
+    def add(table: dict[str, str], name: str, code: str) -> None:
+        table[name] = f"{table[name]} {code}" if name in table else code
+
     for table, key in zip(tables, ("villages", "shared"), strict=True):
         for code, *columns in raw[key]:
             for suffix, stems in zip(VILLAGE_SUFFIXES, columns, strict=True):
                 for stem in stems.split(",") if stems else ():
-                    name = stem + suffix
-                    table[name] = f"{table[name]} {code}" if name in table else code
+                    add(table, stem + suffix, code)
     # Roads go in the same tables: a road's name never ends with 村 or 社区.
     for table, key in zip(tables, ("roads", "shared_roads"), strict=True):
-        for code, joined in raw.get(key, ()):
+        for code, joined in raw.get(key, ()):  # a table written before roads has none
             for name in joined.split(","):
-                table[name] = f"{table[name]} {code}" if name in table else code
+                add(table, name, code)
     return Villages(*tables)
 
 
