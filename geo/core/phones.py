@@ -1,10 +1,12 @@
 """Phone cells as official lists publish them: full-width digits, several numbers, extensions.
 
 `split_phones("0731-8888888、138 0000 0000")` gives each number in a dialable form; the cell's
-original text is always kept beside it by the caller, so nothing published is lost.
+original text is always kept beside it by the caller, so nothing published is lost. A landline's
+area code (`area_code`) names the unit's city, which the offline geocoder reads.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from geo.core.text import fold_width
@@ -63,3 +65,19 @@ def split_phones(cell: str) -> list[Phone]:
         if phone not in found:
             found.append(phone)
     return found
+
+
+def area_code(number: str) -> str | None:
+    """The area code of a number as `split_phones` displays it; None for a mobile, or a local
+    number written without one.
+
+    >>> [area_code(n) for n in ("0731-8888888", "010-60000000-123", "13800000000", "86000000")]
+    ['0731', '010', None, None]
+    """
+    head, separator, _ = number.partition("-")
+    return head if separator and head.startswith("0") else None
+
+
+def area_codes(numbers: Iterable[str]) -> tuple[str, ...]:
+    """Each distinct area code among `numbers`, in order."""
+    return tuple(dict.fromkeys(c for c in map(area_code, numbers) if c))

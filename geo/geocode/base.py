@@ -41,13 +41,15 @@ def coarser(first: str, second: str) -> str:
 
 @dataclass(frozen=True)
 class GeocodeQuery:
-    """One record to place: the unit's name and address as published, plus any region columns."""
+    """One record to place: the unit's name and address as published, plus any region columns
+    and the area codes of its landlines (geo.core.phones.area_codes), which name its city."""
 
     address: str
     name: str = ""
     province: str | None = None
     city: str | None = None
     district: str | None = None
+    area_codes: tuple[str, ...] = ()
 
     def text(self) -> str:
         """The address with the region columns it omits put in front, for online providers.

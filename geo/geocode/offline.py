@@ -22,9 +22,11 @@ from geopy.location import Location
 from geo.core.divisions import CITY, COUNTY, PROVINCE, Divisions, NameEntry, load_divisions
 from geo.core.text import place_name_key
 from geo.geocode import townships
+from geo.geocode.area_codes import dialled as area_codes_dialled
+from geo.geocode.area_codes import load_area_codes
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
 from geo.geocode.townships import Evidence, Moves, load_villages
-from geo.geocode.typos import TownshipTypoIndex, TypoIndex
+from geo.geocode.typos import TownshipTypoIndex, TypoIndex, typo_evidence
 
 SOURCE = "offline"
 # A bare stem (九台, 朝阳) counts as a place name only next to another place name, at either end
@@ -50,6 +52,7 @@ _KIND_FAMILY = {
 }
 _TOWNSHIP_WEIGHT = 1
 _TYPO_WEIGHT = 2  # less than the county's own name: a correct mention elsewhere wins
+_DIALLED_WEIGHT = 1
 
 
 class _NoNetwork(BaseSyncAdapter):  # type: ignore[misc]  # geopy ships no type information
@@ -88,6 +91,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
             # 义蓬街道 as 义蓬镇 too, but a 镇 as its 镇街道 is longer).
             extra = townships.EXTRA_REACH if entries[-1].kind == "township" else 0
             self._reach[text[0]] = max(self._reach.get(text[0], 0), len(text) + extra)
+        self._area_codes = load_area_codes()
         self._typo_index: TypoIndex | None = None  # built on the first typo search
         self._township_typos: TownshipTypoIndex | None = None
         self._last: tuple[GeocodeQuery, Placement | None] | None = None
@@ -108,7 +112,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         if isinstance(query, GeocodeQuery):
             placement = self.place(query)
         elif isinstance(query, Mapping):
-            fields = {k: v for k, v in query.items() if v is not None}
+            fields: dict[str, Any] = {k: v for k, v in query.items() if v is not None}
             placement = self.place(GeocodeQuery(**fields))
         else:
             placement = self.resolve_text(query)
@@ -130,7 +134,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
             return last[1]  # a build asks twice: the text's division, then its place
         texts = [place_name_key(text) for text in (query.address, query.name)]
         columns = [place_name_key(c) for c in (query.province, query.city, query.district) if c]
-        placement = self._read(texts, columns)
+        placement = self._read(texts, columns, query.area_codes)
         self._last = (query, placement)
         return placement
 
@@ -144,9 +148,11 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         """
         return self._read([place_name_key(text)], [])
 
-    def _read(self, texts: list[str], columns: list[str]) -> Placement | None:
-        """Evidence from free texts and region columns, every reading held to the provinces
-        named: the province column if it names one, else the provinces the texts name."""
+    def _read(
+        self, texts: list[str], columns: list[str], area_codes: tuple[str, ...] = ()
+    ) -> Placement | None:
+        """Evidence from free texts, region columns and phones' area codes, every reading held
+        to the provinces named: the province column if it names one, else the texts' provinces."""
         scans = {t: self._scan(t) for t in (*texts, *columns)}  # the names found, read once
         moves: Moves = {}  # a county a moved township re-reads (余杭区塘栖镇 → 临平区)
         in_columns = [e for c in columns for e in self._evidence(c, scans[c], moves, whole=True)]
@@ -175,6 +181,9 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         # The county a township moved out of means the same elsewhere in the record: the unit
         # "余杭区第一人民医院" at "余杭区临平镇…" is in 临平区 too.
         evidence = [(moves.get(codes, codes), weight) for codes, weight in in_texts + in_columns]
+        # A landline's area code names a city, more weakly than any name the text writes.
+        if dialled := area_codes_dialled(area_codes, self._area_codes, self.divisions, provinces):
+            evidence.append((dialled, _DIALLED_WEIGHT))
         levels = {self.divisions[c].level for codes, _ in evidence for c in codes}
         if provinces and COUNTY not in levels:
             evidence += self._typos(texts, provinces, evidence)
@@ -236,18 +245,9 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         of the city the text names) fits."""
         self._typo_index = self._typo_index or TypoIndex(self.divisions)
         self._township_typos = self._township_typos or TownshipTypoIndex(self.divisions)
-        cities = {c for codes, _ in evidence for c in codes if self.divisions[c].level == CITY}
         # A county typo fitting several (镇城区: eight X城区 of 广东) leaves room for a township.
-        for index, weight in (
-            (self._typo_index, _TYPO_WEIGHT),
-            (self._township_typos, _TOWNSHIP_WEIGHT),
-        ):
-            found = {c for text in texts for c in index.find(text, provinces)}
-            if cities:
-                found = {c for c in found if not cities.isdisjoint(self.divisions.chain(c))}
-            if len(found) == 1:
-                return [(frozenset(found), weight)]
-        return []
+        indexes = ((self._typo_index, _TYPO_WEIGHT), (self._township_typos, _TOWNSHIP_WEIGHT))
+        return typo_evidence(indexes, self.divisions, texts, provinces, evidence)
 
     def _scan(self, text: str) -> list[tuple[int, int, tuple[NameEntry, ...]]]:
         """Leftmost-longest mentions of known names: (start, end, what the name may mean)."""

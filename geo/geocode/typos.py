@@ -9,9 +9,9 @@ the same rule.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from geo.core.divisions import COUNTY, Divisions
+from geo.core.divisions import CITY, COUNTY, Divisions
 
 MIN_LENGTH = 3  # two-character names (城区, 郊区) are too short to tell a typo from a word
 _SUFFIXES = frozenset("县区市旗")
@@ -123,3 +123,22 @@ class TownshipTypoIndex:
                     for table in tables:
                         found |= table.get(key, set())
         return found
+
+
+def typo_evidence(
+    indexes: Sequence[tuple["TypoIndex | TownshipTypoIndex", int]],
+    divisions: Divisions,
+    texts: Iterable[str],
+    provinces: frozenset[str],
+    evidence: Iterable[tuple[frozenset[str], int]],
+) -> list[tuple[frozenset[str], int]]:
+    """The first index's one fitting division, with its weight: a name with one wrong character
+    that exactly one division of the provinces (or of the cities already named) fits."""
+    cities = {c for codes, _ in evidence for c in codes if divisions[c].level == CITY}
+    for index, weight in indexes:
+        found = {c for text in texts for c in index.find(text, provinces)}
+        if cities:
+            found = {c for c in found if not cities.isdisjoint(divisions.chain(c))}
+        if len(found) == 1:
+            return [(frozenset(found), weight)]
+    return []

@@ -6,7 +6,7 @@ Nothing here writes to the published tree; `scripts/build_index.py` decides whet
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from geopy import exc as geopy_exc
@@ -16,6 +16,7 @@ from geo.core.boundaries import Status as BoundaryStatus
 from geo.core.crs import in_mainland
 from geo.core.divisions import COUNTY, Divisions
 from geo.core.errors import GeocoderStopped
+from geo.core.phones import area_codes
 from geo.dataset import PointRecord, make_feature
 from geo.geocode.base import GeocodeQuery, Placement, Placer, precision_rank
 from geo.geocode.offline import OfflineGeocoder
@@ -228,6 +229,17 @@ def _same_unit_outcomes(record: SourceRecord, first: RowOutcome) -> list[RowOutc
     return outcomes
 
 
+def _dialled(query: GeocodeQuery, placement: Placement, pipeline: Pipeline) -> str | None:
+    """A note if the offline placement owes its division to the phone's area code (the
+    address names a road only, or a township several cities have), so a reader knows why."""
+    if placement.source != "offline" or not query.area_codes:
+        return None
+    textual = pipeline.offline.place(replace(query, area_codes=()))
+    if textual is not None and textual.adcode == placement.adcode:
+        return None
+    return f"所在地据办公电话区号（{'、'.join(query.area_codes)}）推定。"
+
+
 def _place_one(
     record: SourceRecord, pipeline: Pipeline
 ) -> tuple[RowOutcome, dict[str, Any] | None]:
@@ -238,6 +250,7 @@ def _place_one(
         province=record.province,
         city=record.city,
         district=record.district,
+        area_codes=area_codes(record.phones),
     )
     base = {"source_row": record.source_row, "sheet": record.sheet, "point_id": identifier}
 
@@ -305,7 +318,9 @@ def _place_one(
             "no_division",
             "the point is placed but no province could be determined for it",
         ), None
-    note = " ".join(filter(None, [_PRECISION_NOTES.get(placement.precision), *warnings]))
+    dialled = _dialled(query, placement, pipeline)
+    notes = [_PRECISION_NOTES.get(placement.precision), dialled, *warnings]
+    note = " ".join(filter(None, notes))
     contacts = record.contacts()
     point = PointRecord(
         id=identifier,

@@ -87,7 +87,8 @@ def _messy_workbook(path: Path, *, drop_hunan_rows: bool = False) -> dict[str, i
     for label, cells in [
         ("jiutai", [1, "九台市公安局刑事侦查大队", "长春市九台市示例街1号", "0431-2000005"]),
         ("no_address", [2, "示例派出所", None, "0431-2000006"]),
-        ("unplaceable", [3, "示例派出所", "解放路1号", "0431-2000007"]),
+        ("unplaceable", [3, "示例派出所", "解放路1号", "13000000000"]),  # a mobile names no city
+        ("dialled", [3, "示例派出所", "示例大街1号", "0431-2000007"]),  # the area code does
         ("override_bad", [4, "双阳区公安分局", "长春市双阳区示例路2号", "0431-2000008"]),
         ("override_good", [5, "农安县公安局", "长春市农安县示例路3号", "0431-2000009"]),
         ("note", ["注：以上信息如有变动，以公安机关公布为准。"]),
@@ -140,13 +141,13 @@ def test_every_row_of_a_messy_list_is_published_or_reported(built: dict[str, Any
     report, rows = built["report"], built["rows"]
     counts = report["counts"]
     # Counted from the workbook itself, not from the build: every row under the headers
-    # (湖南: title + header; 吉林: header), 5 in 湖南 and 6 in 吉林.
+    # (湖南: title + header; 吉林: header), 5 in 湖南 and 7 in 吉林.
     book = openpyxl.load_workbook(built["source"])
     header_rows = {"湖南": 2, "吉林": 1}
     data_rows = sum(sheet.max_row - header_rows[sheet.title] for sheet in book.worksheets)
-    assert data_rows == len(rows) == 11
+    assert data_rows == len(rows) == 12
     assert report["rows_read"] == data_rows
-    assert counts["published"] + counts["flagged"] == 6 and counts["held"] == 0
+    assert counts["published"] + counts["flagged"] == 7 and counts["held"] == 0
     assert counts["merged"] == 1 and counts["blank"] == 1 and counts["skipped"] == 1
     assert counts["rejected"] == 2
 
@@ -159,31 +160,37 @@ def test_every_row_of_a_messy_list_is_published_or_reported(built: dict[str, Any
     assert [p["row"] for p in report["override_problems"]] == [2]
 
     dataset = load_current(built["data_dir"])
-    assert dataset.manifest.sample is False and dataset.manifest.points == 6
-    features = {props["source_row"]: (lon, lat, props) for lon, lat, props in
+    assert dataset.manifest.sample is False and dataset.manifest.points == 7
+    # Keyed by sheet and row: the two sheets' row numbers overlap.
+    features = {(props["sheet"], props["source_row"]): (lon, lat, props) for lon, lat, props in
                 zip(dataset.lons, dataset.lats, dataset.properties, strict=True)}  # fmt: skip
 
-    _, _, county = features[rows["changsha_county"]]
+    _, _, county = features["湖南", rows["changsha_county"]]
     assert county["adcode"] == CHANGSHA_COUNTY and county["district"] == "长沙县"
     assert county["city"] == "长沙市" and county["province"] == "湖南省"  # no province column
     assert county["address"] == "星沙街道开元路123号"  # full-width digits folded
     assert county["phones"] == ["0731-2000001", "13000000000"]
     assert county["contact"] == "示例联系人" and county["precision"] == "county"
 
-    _, _, yuelu = features[rows["yuelu"]]
+    _, _, yuelu = features["湖南", rows["yuelu"]]
     assert yuelu["phones"] == ["0731-2000002", "0731-2000003"]
     assert yuelu["phone_text"] == "0731-2000002、0731-2000003"  # as published
     assert yuelu["district"] == "岳麓区" and yuelu["city"] == "长沙市"  # merged 地市 cell
 
-    _, _, jiutai = features[rows["jiutai"]]
+    _, _, jiutai = features["吉林", rows["jiutai"]]
     assert (jiutai["adcode"], jiutai["district"]) == (JIUTAI, "九台区")  # stale 九台市
 
-    assert features[rows["liling"]][2]["adcode"] == LILING
+    assert features["湖南", rows["liling"]][2]["adcode"] == LILING
 
-    lon, lat, good = features[rows["override_good"]]
+    # No place name at all, but an office line of 长春 (0431): ranked at the city, and saying why
+    _, _, dialled = features["吉林", rows["dialled"]]
+    assert (dialled["city"], dialled["precision"]) == ("长春市", "city")
+    assert "电话区号（0431）" in dialled["note"]
+
+    lon, lat, good = features["吉林", rows["override_good"]]
     assert good["precision"] == "exact" and good["geocoder"] == "override"
     assert (lon, lat) == pytest.approx(built["override_wgs"], abs=1e-6)
-    bad = features[rows["override_bad"]][2]  # the bad override is ignored, the geocoder places it
+    bad = features["吉林", rows["override_bad"]][2]  # the bad override is ignored, the geocoder places it
     assert bad["geocoder"] == "offline" and bad["district"] == "双阳区"
 
     output = built["output"]
