@@ -3,10 +3,10 @@
 A unit's office phone is on the published list ("0731-8888888"), and its area code names the
 city even where the address names only a road. Sources (build time only, read as files):
 
-- phone 0.4.5 (PyPI, MIT), `phone/phone.dat` (its version 2312): the mobile-number registry
+- phone 0.4.5 (MIT), `phone/phone.dat` (its version 2312): the mobile-number registry
   records each prefix's province, city and that city's area code. It gives today's shared codes
   (0731: 长沙, 株洲 and 湘潭 since their numbers merged) and is read first.
-- jionlp 1.5.31 (PyPI, Apache-2.0), `jionlp/dictionary/landline_phone_area_code.txt`: one
+- jionlp 1.5.31 (Apache-2.0), `jionlp/dictionary/landline_phone_area_code.txt`: one
   city per code. It adds the codes the registry no longer uses (0852 遵义 before 2014); where the
   two disagree the registry is kept and the disagreement printed (jionlp writes 吉林/吉林 for
   every 043x code and 辽宁/鞍山 for 0555, 马鞍山's).

@@ -146,7 +146,7 @@ def test_later_rows_of_a_unit_that_cannot_be_placed_are_rejected_with_it(
 ):
     path = tmp_path / "list.csv"
     path.write_text(
-        "单位名称,地址,联系电话\n示例派出所,解放路1号,0731-2000004\n示例派出所,解放路1号,13000000004\n",
+        "单位名称,地址,联系电话\n示例派出所,解放路1号,13000000003\n示例派出所,解放路1号,13000000004\n",
         encoding="utf-8",
     )
     pipeline = Pipeline(offline, offline, offline.divisions, boundaries, Overrides())
