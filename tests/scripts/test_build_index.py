@@ -190,7 +190,8 @@ def test_every_row_of_a_messy_list_is_published_or_reported(built: dict[str, Any
     lon, lat, good = features["吉林", rows["override_good"]]
     assert good["precision"] == "exact" and good["geocoder"] == "override"
     assert (lon, lat) == pytest.approx(built["override_wgs"], abs=1e-6)
-    bad = features["吉林", rows["override_bad"]][2]  # the bad override is ignored, the geocoder places it
+    # the bad override is ignored, the geocoder places it
+    bad = features["吉林", rows["override_bad"]][2]
     assert bad["geocoder"] == "offline" and bad["district"] == "双阳区"
 
     output = built["output"]
