@@ -28,6 +28,7 @@ from geo.core.divisions import (
     parse_divisions,
 )
 from geo.core.geodesy import geodesic_distances_m
+from geo.geocode.area_codes import dialled as area_codes_dialled
 from geo.geocode.area_codes import load_area_codes
 from geo.geocode.base import GeocodeQuery, Placement
 from geo.geocode.offline import OfflineGeocoder
@@ -480,11 +481,34 @@ def _coverage(
             for key in (next(iter(lists.values()))[1] if lists else ())
         ],
         "",
+        *_phone_agreement(divisions, [row for list_rows, _ in lists.values() for row in list_rows]),
         f"Issue 15 asks for at least {NATIONAL_ROWS} real rows from national lists; the"
         f" {len(lists)} lists here hold {len(rows)} rows, from {len(cities)} cities in"
         f" {len(provinces)} of the {len(all_provinces)} province-level divisions"
         f" ({'、'.join(divisions[p].name for p in provinces)})"
         + ("." if enough else ", so these numbers do not yet speak for every province."),
+    ]
+
+
+def _phone_agreement(divisions: Divisions, rows: list[Row]) -> list[str]:
+    """Whether the phones' area codes name the city the list's truth gives: the premise of
+    reading them, checked on every row whose list kept its area codes."""
+    table = load_area_codes()
+    dialling = [(row, area_codes_dialled(row.area_codes.split(), table, divisions)) for row in rows]
+    dialling = [(row, cities) for row, cities in dialling if cities]
+    elsewhere = [(row, cities) for row, cities in dialling if row.city_adcode not in cities]
+    if not dialling:
+        return []
+    names = "; ".join(
+        f"{row.address} ({row.area_codes}: {'、'.join(divisions[c].name for c in sorted(cities))},"
+        f" expected {divisions[row.city_adcode].name})"
+        for row, cities in elsewhere
+    )
+    return [
+        f"Phones: {len(dialling)} rows have a landline whose area code the table knows; in"
+        f" {len(dialling) - len(elsewhere)} its cities include the expected one"
+        + (f", in {len(elsewhere)} they do not: {names}." if elsewhere else "."),
+        "",
     ]
 
 
