@@ -181,12 +181,13 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         # The county a township moved out of means the same elsewhere in the record: the unit
         # "余杭区第一人民医院" at "余杭区临平镇…" is in 临平区 too.
         evidence = [(moves.get(codes, codes), weight) for codes, weight in in_texts + in_columns]
-        # A landline's area code names a city, more weakly than any name the text writes.
-        if dialled := area_codes_dialled(area_codes, self._area_codes, self.divisions, provinces):
-            evidence.append((dialled, _DIALLED_WEIGHT))
         levels = {self.divisions[c].level for codes, _ in evidence for c in codes}
         if provinces and COUNTY not in levels:
             evidence += self._typos(texts, provinces, evidence)
+        # A landline's area code names a city, more weakly than any name the text writes; not
+        # before the typos, which must fit what the text names (石基镇城区大道 + 020: no 增城区).
+        if dialled := area_codes_dialled(area_codes, self._area_codes, self.divisions, provinces):
+            evidence.append((dialled, _DIALLED_WEIGHT))
         placement = self._decide(evidence)
         decided = placement.adcode if placement else None
         if decided is None or self.divisions[decided].level == COUNTY:

@@ -53,6 +53,9 @@ def test_the_table_maps_codes_to_todays_cities() -> None:
         ("滨江东路136号", ("020",), ("广东省 广州市", "city")),
         # a village unique inside the city the code names
         ("新塘镇大墩村原大墩小学", ("020",), ("广东省 广州市 增城区", "county")),
+        # a township written with a wrong character (石基镇 for 番禺区's 石碁镇): the phone's
+        # city does not make 镇城区 a one-character typo of 增城区, which is unique in 广州 only
+        ("石基镇城区大道121号", ("020",), ("广东省 广州市 番禺区", "county")),
         # a code of another province is no evidence: the row names 广东
         ("滨江东路136号", ("0731",), ("广东省", "province")),
         # a mobile or an unknown code says nothing
