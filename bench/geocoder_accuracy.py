@@ -481,7 +481,7 @@ def _coverage(
             for key in (next(iter(lists.values()))[1] if lists else ())
         ],
         "",
-        *_phone_agreement(divisions, [row for list_rows, _ in lists.values() for row in list_rows]),
+        *_phone_agreement(divisions, {name: list_rows for name, (list_rows, _) in lists.items()}),
         f"Issue 15 asks for at least {NATIONAL_ROWS} real rows from national lists; the"
         f" {len(lists)} lists here hold {len(rows)} rows, from {len(cities)} cities in"
         f" {len(provinces)} of the {len(all_provinces)} province-level divisions"
@@ -490,10 +490,14 @@ def _coverage(
     ]
 
 
-def _phone_agreement(divisions: Divisions, rows: list[Row]) -> list[str]:
+def _phone_agreement(divisions: Divisions, lists: dict[str, list[Row]]) -> list[str]:
     """Whether the phones' area codes name the city the list's truth gives: the premise of
     reading them, checked on every row whose list kept its area codes."""
     table = load_area_codes()
+    rows = [row for list_rows in lists.values() for row in list_rows]
+    coded = {name: sum(bool(r.area_codes) for r in list_rows) for name, list_rows in lists.items()}
+    per_list = ", ".join(f"`{n}` {c} of {len(lists[n])}" for n, c in coded.items() if c)
+    without = [f"`{n}`" for n, c in coded.items() if not c]
     dialling = [(row, area_codes_dialled(row.area_codes.split(), table, divisions)) for row in rows]
     dialling = [(row, cities) for row, cities in dialling if cities]
     elsewhere = [(row, cities) for row, cities in dialling if row.city_adcode not in cities]
@@ -505,7 +509,9 @@ def _phone_agreement(divisions: Divisions, rows: list[Row]) -> list[str]:
         for row, cities in elsewhere
     )
     return [
-        f"Phones: {len(dialling)} rows have a landline whose area code the table knows; in"
+        f"Phones: the rows whose source writes an area code keep it ({per_list};"
+        f" {', '.join(without) or 'no list'}: none, see each list's `.md`). "
+        f"{len(dialling)} rows have a landline whose area code the table knows; in"
         f" {len(dialling) - len(elsewhere)} its cities include the expected one"
         + (f", in {len(elsewhere)} they do not: {names}." if elsewhere else "."),
         "",

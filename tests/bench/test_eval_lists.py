@@ -7,6 +7,7 @@ geocoder, so a list's truth is checked against the official table alone.
 import csv
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,9 @@ def test_rows_name_real_current_divisions(path: Path) -> None:
         own_city = parent[2] == 1 and not parent[1].endswith("市")
         expected_city = county[0] if own_city else parent[0]
         assert row["city_adcode"] == expected_city, f"{where}: {county[1]} is not in {city[1]}"
+        # Only area codes are copied from a source's phones, never a number.
+        codes = (row.get("area_codes") or "").split()
+        assert all(re.fullmatch(r"0\d{2,3}", c) for c in codes), f"{where}: {codes}"
         if row["province"]:  # as the source writes it: 湖北 or 湖北省
             province = BY_CODE[county[0][:2] + "0000"][1]
             assert province.startswith(row["province"]), f"{where}: {county[1]} not in {province}"

@@ -7,8 +7,10 @@ address. The expected county comes from the unit's official name: after 广州�
 name must start with the full name of a 2025 district of 广州市 (440100) in
 data/divisions/divisions.json, read directly (not through the geocoder), or with a former
 name in RENAMES. Because the name decides the answer, the CSV leaves unit_name empty and
-keeps the name in source_name: the geocoder is given the address and the province (the whole
-list is in 广州市, 广东省). Origin and rules: guangzhou_kindergartens.md.
+keeps the name in source_name: the geocoder is given the address, the province (the whole
+list is in 广州市, 广东省) and the area code written in the unit's phone cell, from
+raw/guangzhou_kindergartens_area_codes.json (the numbers themselves are not copied). Origin
+and rules: guangzhou_kindergartens.md.
 """
 
 import json
@@ -21,13 +23,14 @@ from bench.data.eval._common import render as render_columns
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw" / "guangzhou_kindergartens.json"
+AREA_CODES = HERE / "raw" / "guangzhou_kindergartens_area_codes.json"
 OUT = HERE / "guangzhou_kindergartens.csv"
 CITY = "440100"
 CITY_NAMES = ("广州市", "广州")  # the name may start with the city, with or without 市
 # Not a column of the source: every entry is in 广州市, so each row gets its province, the
 # one column the Ministry's list always has (guangzhou_kindergartens.md says so).
 PROVINCE = "广东省"
-EXTRA = ("source_name",)
+EXTRA = ("source_name", "area_codes")
 
 # Former county-level names of 广州市 and their 2025 successors; each successor took the whole
 # former unit (国务院批复, year as announced; the approval texts were not re-read here).
@@ -57,9 +60,12 @@ def districts() -> dict[str, str]:
     return names
 
 
-def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
+def build(
+    raw_path: Path = RAW, codes_path: Path = AREA_CODES
+) -> tuple[list[tuple[str, ...]], dict[str, int]]:
     """The CSV rows, and how many excerpt entries were left out and why."""
     names = districts()
+    codes = {e["id"]: e["area_codes"] for e in json.loads(codes_path.read_text(encoding="utf-8"))}
     by_code = {code: n for n, code in names.items() if n not in RENAMES}
     rows: list[tuple[str, ...]] = []
     dropped = {
@@ -88,7 +94,9 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
         how = "name rule (address only)"
         if listed in RENAMES:
             how += f", renamed ({listed} → {RENAMES[listed][0]}, {RENAMES[listed][1]})"
-        rows.append(("", address, PROVINCE, code, CITY, f"named {listed}", how, name))
+        rows.append(
+            ("", address, PROVINCE, code, CITY, f"named {listed}", how, name, codes[unit["id"]])
+        )
     return rows, dropped
 
 

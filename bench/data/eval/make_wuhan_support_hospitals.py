@@ -7,6 +7,8 @@ county is the source's own 区/县 column, matched within the row's city (the fi
 the 城市 column) to a 2025 county-level division in data/divisions/divisions.json, read
 directly (not through the geocoder): by exact name, by a former name in RENAMES, by the short
 form of an autonomous county (the rule in `short_form`), or by the hand table BY_HAND.
+Each row also gets the area codes written in the source's 电话 cell, from
+raw/wuhan_support_hospitals_area_codes.json (the numbers themselves are not copied).
 Origin and rules: wuhan_support_hospitals.md.
 """
 
@@ -24,13 +26,15 @@ from bench.data.eval._common import (
     county_code,
     named_counties,
     province_code,
-    render,
     write,
 )
+from bench.data.eval._common import render as render_columns
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw" / "wuhan_support_hospitals.json"
+AREA_CODES = HERE / "raw" / "wuhan_support_hospitals_area_codes.json"
 OUT = HERE / "wuhan_support_hospitals.csv"
+EXTRA = ("area_codes",)
 
 # Short city names in gansu's 城市 column -> the 2025 name (the province has one of each).
 CITY_NAMES = {"临夏州": "临夏回族自治州", "甘南州": "甘南藏族自治州"}
@@ -60,16 +64,21 @@ def short_form(cell: str, counties: dict[str, str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
+def build(
+    raw_path: Path = RAW, codes_path: Path = AREA_CODES
+) -> tuple[list[tuple[str, ...]], dict[str, int]]:
     """The CSV rows, and how many source rows were left out and why."""
     raw = json.loads(raw_path.read_text(encoding="utf-8"))
+    codes = {f["path"]: f["area_codes"] for f in json.loads(codes_path.read_text("utf-8"))["files"]}
     rows: list[tuple[str, ...]] = []
     dropped = {"no address": 0, "district column not a county": 0, "exact duplicate": 0}
     seen: set[tuple[str, str]] = set()
     for block in raw["files"]:
         province_name = block["province"]
         province = province_code(province_name)
-        for cells in block["rows"]:
+        dialled = codes[block["path"]]
+        assert len(dialled) == len(block["rows"]), f"{block['path']}: area codes misaligned"
+        for cells, area_codes in zip(block["rows"], dialled, strict=True):
             listed_city = cells[0] if len(cells) == 4 else block["city"]
             district, name, address = (clean(c) for c in cells[-3:])
             city = city_code(province, CITY_NAMES.get(listed_city, listed_city))
@@ -101,8 +110,13 @@ def build(raw_path: Path = RAW) -> tuple[list[tuple[str, ...]], dict[str, int]]:
             county_city = city_of(code)
             listed = f"listed as {district}" + ("" if county_city == city else f" ({listed_city})")
             assert by_code()[code][2] == 3
-            rows.append((name, address, province_name, code, county_city, listed, how))
+            rows.append((name, address, province_name, code, county_city, listed, how, area_codes))
     return rows, dropped
+
+
+def render(rows: list[tuple[str, ...]]) -> str:
+    """The CSV text, with area_codes (tests/bench/test_eval_lists.py calls render(rows))."""
+    return render_columns(rows, EXTRA)
 
 
 def main(argv: list[str] | None = None) -> int:
