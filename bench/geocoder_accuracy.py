@@ -32,6 +32,7 @@ from geo.geocode.area_codes import dialled as area_codes_dialled
 from geo.geocode.area_codes import load_area_codes
 from geo.geocode.base import GeocodeQuery, Placement
 from geo.geocode.offline import OfflineGeocoder
+from geo.geocode.townships import BareTownships, load_villages
 
 COMMAND = "python -m bench.geocoder_accuracy"
 REPO = Path(__file__).resolve().parent.parent
@@ -570,6 +571,7 @@ def _tables_section(
         DEFAULT_DIVISIONS_PATH.parent / "villages.json"
     )
     area_codes = len(load_area_codes())
+    bare = len(BareTownships(divisions, load_villages()))
     return [
         "## Which list measures what",
         "",
@@ -645,6 +647,18 @@ def _tables_section(
         "  district border gives the district of its committees (大连路 has committees in",
         "  虹口区 and 杨浦区, so it gives neither; one with committees on one side only gives",
         "  that side, right or not).",
+        "- A township, village or road is read as a word of its own: at the start, after a",
+        "  non-letter or a known name, or after a word that ends an area or a road the tables do",
+        "  not know (区县市旗路街道巷号: 广州开发区萝岗街 → 黄埔区, 赤岗路赤岗街 → 海珠区), but a",
+        "  village not after a name of somewhere else (三江街屋山村 in 广东: 三江街 is 浙江's).",
+        f"- A township written without its suffix ({bare:,} stems qualify: 棠下 for 天河区's",
+        "  棠下街道, 登峰, 白鹤洞, 多宝路) gives its county only when nothing more specific does,",
+        "  inside a city (or municipality) the record names by its text or its phone, where one",
+        "  county there has it, before the house number (28号珠江帝景 names an estate), not as",
+        "  part of a longer name (大龙村), and never for a stem more than four counties share or",
+        "  one that names roads in several places of the committee road table (人民, 中山, 滨江,",
+        "  珠江): those are common words. A province is too wide (环市 is 江门's 环市街道, not",
+        "  广州's 环市东路).",
         "- A one-character typo of a county name is read only inside a province or city the text",
         "  names, and only where exactly one county there fits.",
         f"- A landline's area code names the city it dials ({area_codes} codes in",

@@ -25,7 +25,8 @@ from geo.geocode import townships
 from geo.geocode.area_codes import dialled as area_codes_dialled
 from geo.geocode.area_codes import load_area_codes
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
-from geo.geocode.townships import Evidence, Moves, load_villages
+from geo.geocode.evidence import Evidence, weigh
+from geo.geocode.townships import Moves, load_villages
 from geo.geocode.typos import TownshipTypoIndex, TypoIndex, typo_evidence
 
 SOURCE = "offline"
@@ -94,6 +95,7 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         self._area_codes = load_area_codes()
         self._typo_index: TypoIndex | None = None  # built on the first typo search
         self._township_typos: TownshipTypoIndex | None = None
+        self._bare_townships: townships.BareTownships | None = None
         self._last: tuple[GeocodeQuery, Placement | None] | None = None
 
     def geocode(
@@ -197,7 +199,10 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         named = {c for codes, _ in evidence for c in codes}
         scope = next((c for c in reversed(self.divisions.chain(decided)) if c in named), "")
         read = {t: scans[t] for t in texts}
-        found = scope and townships.village(load_villages(), self.divisions, read, evidence, scope)
+        found = scope and (
+            townships.village(load_villages(), self.divisions, read, evidence, scope)
+            or self._bare().county(self.divisions, read, scope)
+        )
         return self._decide([*evidence, found]) if found else placement
 
     def _named_provinces(self, per_text: list[list[Evidence]]) -> frozenset[str]:
@@ -236,8 +241,15 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         """Load now the typo indexes and the village table (~0.5 s), not at the first address."""
         self._typo_index = self._typo_index or TypoIndex(self.divisions)
         self._township_typos = self._township_typos or TownshipTypoIndex(self.divisions)
+        self._bare()
         load_villages()
         return self
+
+    def _bare(self) -> townships.BareTownships:
+        self._bare_townships = self._bare_townships or townships.BareTownships(
+            self.divisions, load_villages()
+        )
+        return self._bare_townships
 
     def _typos(
         self, texts: list[str], provinces: frozenset[str], evidence: list[Evidence]
@@ -305,7 +317,11 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                     continue
                 if entry.kind == "township":
                     # Only as a word of its own: 郭镇 inside 前郭镇 is not that township.
-                    if joined or not text[start - 1].isalpha():
+                    if (
+                        joined
+                        or not text[start - 1].isalpha()
+                        or text[start - 1] in townships.WORD_ENDS
+                    ):
                         codes.add(entry.adcode)
                         current.add(entry.adcode)
                         weight = max(weight, _TOWNSHIP_WEIGHT)
@@ -356,32 +372,8 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
         return set()
 
     def _decide(self, evidence: list[Evidence]) -> Placement | None:
-        if not evidence:
-            return None
-        chain = self.divisions.chain
-        covered = [frozenset(a for c in codes for a in chain(c)) for codes, _ in evidence]
-        best, tied = None, []
-        for candidate in set().union(*covered):
-            lineage = chain(candidate)
-            score = 0
-            for (codes, weight), below in zip(evidence, covered, strict=True):
-                if not codes.isdisjoint(lineage):
-                    score += weight  # it names the candidate or a division containing it
-                elif candidate not in below:
-                    score -= weight  # it names somewhere else; inside the candidate is neutral
-            if best is None or score > best:
-                best, tied = score, [lineage]
-            elif score == best:
-                tied.append(lineage)
-        # Several equally good readings: keep only what they all agree on.
-        common: tuple[str, ...] = ()
-        for level in zip(*tied, strict=False):
-            if len(set(level)) > 1:
-                break
-            common += (level[0],)
-        if not common:
-            return None
-        return self._placement(common[-1])
+        adcode = weigh(self.divisions, evidence)
+        return None if adcode is None else self._placement(adcode)
 
     def _placement(self, adcode: str) -> Placement:
         div = self.divisions[adcode]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import orjson
 
-from geo.core.divisions import COUNTY, DEFAULT_DIVISIONS_PATH, Divisions, NameEntry
+from geo.core.divisions import CITY, COUNTY, DEFAULT_DIVISIONS_PATH, Divisions, NameEntry
+from geo.geocode.evidence import Evidence
 
-Evidence = tuple[frozenset[str], int]  # the divisions a mention may mean, and its weight
 Moves = dict[frozenset[str], frozenset[str]]  # a county mention's reading → its moved reading
 
 SUFFIXES = ("街道", "镇", "乡")
@@ -35,6 +35,9 @@ EXTRA_REACH = 2
 # address text follows that does not continue a road: not a number (digits or 一二三…), and
 # none of the words that go on from a road (a side, a section, a crossing, a lane).
 SHORT_STREET = "街"
+# A township or village starts a word after one that ends an area or a road the tables do not
+# know: 广州开发区萝岗街…, 赤岗路赤岗街… (but 郭镇 inside 前郭镇 is no township).
+WORD_ENDS = frozenset("区县市旗路街道巷号")
 _ROAD_GOES_ON = frozenset("道口东西南北中段与和及交旁边侧对附内外头尾巷一二三四五六七八九十百零〇")
 
 
@@ -185,6 +188,7 @@ class Villages:
         self._unique = unique  # name → counties, each the only one of its city with the name
         self._shared = shared  # name → cities in which several counties have it
         self._longest = max((len(n) for n in (*unique, *shared)), default=0)
+        self._tables = (unique, shared)
 
     def __len__(self) -> int:
         return len(self._unique)
@@ -205,13 +209,25 @@ class Villages:
             return inside[0]
         return AMBIGUOUS if inside or shared else None
 
-    def mentions(self, text: str, ends: set[int]) -> list[str]:
+    def road_places(self, stem: str) -> int:
+        """In how many divisions' entries a road named stem + 路, 街 or 大道 is listed."""
+        roads = [stem + word for word in ("路", "街", "大道")]
+        return sum(len(table.get(r, "").split()) for r in roads for table in self._tables)
+
+    def mentions(
+        self, text: str, ends: set[int], blocked: frozenset[int] = frozenset()
+    ) -> list[str]:
         """Known village names written in full (X村, X社区) as words of their own, as townships
         are read: at the start, after a non-letter or right after a known name (`ends`, where
-        those end: 新塘镇新墩村). For each 村 or 社区, the longest such name ending there; and
-        likewise for a known road followed by a house number (成都市新南路87号: 新南路)."""
+        those end: 新塘镇新墩村), or after a word that ends an area or a road (大石街北联村)
+        unless that word is a name of somewhere else (`blocked`: 三江街 of 浙江 in 广东). For
+        each 村 or 社区, the longest such name ending there; and likewise for a known road
+        followed by a house number (成都市新南路87号: 新南路)."""
         found = []
-        starts = sorted({0, *ends} | {i + 1 for i, c in enumerate(text) if not c.isalpha()})
+        after_words = {i + 1 for i, c in enumerate(text) if c in WORD_ENDS} - blocked
+        starts = sorted(
+            {0, *ends, *after_words} | {i + 1 for i, c in enumerate(text) if not c.isalpha()}
+        )
         for end in range(len(text)):
             suffix = next((s for s in VILLAGE_SUFFIXES if text.startswith(s, end)), None)
             if suffix is None and text.endswith(ROAD_WORDS, 0, end):
@@ -285,8 +301,77 @@ def village(
         ends = {
             end for _, end, entries in matches if any(scope in chain(e.adcode) for e in entries)
         }
-        for name in villages.mentions(text, ends):
+        elsewhere = frozenset(end for _, end, _ in matches) - ends
+        for name in villages.mentions(text, ends, elsewhere):
             code = villages.place(name, scope, divisions, among)
             if code is not None and code != AMBIGUOUS:
                 found.add(code)
     return (frozenset(found), VILLAGE_WEIGHT) if len(found) == 1 else None
+
+
+# A township written without its suffix (棠下竹基西南六巷 for 天河区's 棠下街道, 登峰下塘新村 for
+# 越秀区's 登峰街道): read only short of a county, only where one county of the record's city or
+# province has it, and never for a stem that many counties share (人民, 中山, 新华: the roads of
+# every city are named so, wherever the township of that name lies).
+BARE_WEIGHT = 1
+_BARE_SUFFIXES = ("街道", "镇", "乡")
+_BARE_MAX_COUNTIES = 4  # a stem this many counties of the country have is a common word
+_BARE_ROAD_PLACES = 2  # nor is one that this many roads of the road table are named after
+_NAME_ENDS = (*VILLAGE_SUFFIXES, *SUFFIXES)
+_NUMBERED = re.compile(r"[\d一二三四五六七八九十百]+号")
+
+
+class BareTownships:
+    """Township stems (the official name less 街道, 镇 or 乡, two characters at least) → the
+    counties that have them. Left out: a stem that is itself a division's name (天河), and one
+    that names roads in several places of the road table (人民路, 工业大道, 滨江路)."""
+
+    def __init__(self, divisions: Divisions, villages: "Villages") -> None:
+        stems: dict[str, set[str]] = {}
+        for division in divisions:
+            for name in divisions.townships(division.adcode):
+                suffix = next((s for s in _BARE_SUFFIXES if name.endswith(s)), None)
+                stem = name.removesuffix(suffix) if suffix else ""
+                if len(stem) >= _MIN_STEM and stem not in divisions.names:
+                    stems.setdefault(stem, set()).add(division.adcode)
+        self._stems = {
+            s: frozenset(c)
+            for s, c in stems.items()
+            if len(c) <= _BARE_MAX_COUNTIES and villages.road_places(s) < _BARE_ROAD_PLACES
+        }
+        self._longest = max((len(s) for s in self._stems), default=0)
+
+    def __len__(self) -> int:
+        return len(self._stems)
+
+    def county(
+        self, divisions: Divisions, texts: Mapping[str, Matches], scope: str
+    ) -> Evidence | None:
+        """The one county inside `scope` (a city, or a municipality) that the bare township
+        stems the texts write give, each as a word of its own outside the names already found
+        and before the house number; None unless exactly one."""
+        if divisions[scope].level != CITY and not divisions.is_municipality(scope):
+            return None  # a province is too wide: 环市 is 江门's 环市街道, not 广州's 环市东路
+        chain, found = divisions.chain, set()
+        for text, matches in texts.items():
+            taken = {i for start, end, _ in matches for i in range(start, end)}
+            # After the house number come a building and an estate (28号珠江帝景内), not a place.
+            number = _NUMBERED.search(text)
+            last = number.start() if number else len(text)
+            ends = {end for _, end, _ in matches}
+            for start in range(last - 1):
+                boundary = start == 0 or start in ends or not text[start - 1].isalpha()
+                if start in taken or not (boundary or text[start - 1] in WORD_ENDS):
+                    continue
+                for end in range(min(len(text), start + self._longest), start + 1, -1):
+                    counties = self._stems.get(text[start:end])
+                    # 大龙村 is a village's name, not 番禺区's 大龙街道 written bare
+                    part_of_a_name = text.startswith(_NAME_ENDS, end)
+                    if counties is not None and not taken.intersection(range(start, end)):
+                        if part_of_a_name:
+                            break
+                        inside = [c for c in counties if scope in chain(c)]
+                        if len(inside) == 1:
+                            found.add(inside[0])
+                        break
+        return (frozenset(found), BARE_WEIGHT) if len(found) == 1 else None

@@ -68,10 +68,10 @@ def test_a_named_county_still_wins(geocoder: OfflineGeocoder) -> None:
 def test_a_village_never_contradicts_a_township_the_text_names(
     geocoder: OfflineGeocoder,
 ) -> None:
-    # 石滩镇 is only 增城区's in 广东 but is not read after the unknown word 增X市; 屋山村 is
-    # 霞山区's (湛江市) in the 2023 list: it must not win against the township.
+    # 石滩镇 is only 增城区's in 广东, read as a word of its own after the unknown 增X市 (a 市
+    # ends a word); 屋山村 is 霞山区's (湛江市) in the 2023 list: it must not win against it.
     placement = geocoder.place(GeocodeQuery("增X市石滩镇三江街屋山村路", province="广东省"))
-    assert placement is not None and placement.adcode == "440000"
+    assert placement is not None and placement.adcode == "440118"
     # Nor after a name that means nothing in 广东 (三江街 is a street of 浙江 and 重庆).
     placement = geocoder.place(GeocodeQuery("三江街屋山村路", province="广东省"))
     assert placement is not None and placement.adcode == "440000"
