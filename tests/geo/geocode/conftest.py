@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 standing in for an online geocoder, counting its requests."""
+"""A real HTTP server on 127.0.0.1 standing in for an online geocoder, counting its requests;
+and the offline geocoder the reading tests share."""
 
 import json
 import threading
@@ -10,6 +11,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from geo.geocode.offline import OfflineGeocoder
+
+
+@pytest.fixture(scope="session")
+def geocoder() -> OfflineGeocoder:
+    """One offline geocoder for every test that reads addresses (its tables load once)."""
+    return OfflineGeocoder()
 
 
 @dataclass(frozen=True)

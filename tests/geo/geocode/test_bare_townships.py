@@ -12,11 +12,6 @@ from geo.geocode.base import GeocodeQuery
 from geo.geocode.offline import OfflineGeocoder
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
 @pytest.mark.parametrize(
     ("address", "codes", "expected"),
     [

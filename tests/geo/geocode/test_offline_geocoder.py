@@ -10,11 +10,6 @@ from geo.geocode.base import GeocodeQuery, Placer
 from geo.geocode.offline import OfflineGeocoder
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
 def test_meets_the_accuracy_targets_on_the_list(geocoder: OfflineGeocoder) -> None:
     rows = read_rows()
     assert len(rows) >= 300

@@ -6,11 +6,6 @@ from geo.geocode.base import GeocodeQuery
 from geo.geocode.offline import OfflineGeocoder
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
 def _answer(geocoder: OfflineGeocoder, query: GeocodeQuery) -> tuple[str, str] | None:
     placement = geocoder.place(query)
     return None if placement is None else (placement.resolved, placement.precision)

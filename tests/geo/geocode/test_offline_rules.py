@@ -6,19 +6,12 @@ them, to stay fast), so a rule that only works for the examples in the docs fail
 
 from collections import defaultdict
 
-import pytest
-
 from geo.core.divisions import CITY, COUNTY, PROVINCE
 from geo.geocode.base import GeocodeQuery
 from geo.geocode.offline import OfflineGeocoder
 from geo.geocode.townships import other_spellings
 
 SAMPLE_EVERY = 20  # of the ~170,000 township spellings, every 20th
-
-
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
 
 
 def _counties_by_city(geocoder: OfflineGeocoder) -> dict[str | None, list[str]]:

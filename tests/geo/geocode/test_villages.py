@@ -6,8 +6,6 @@ others, 石碁镇 is 番禺区's; 上海's 河间路居委会 is 杨浦区's, an
 districts of 上海.
 """
 
-import pytest
-
 from geo.core.divisions import load_divisions
 from geo.geocode.base import GeocodeQuery
 from geo.geocode.offline import OfflineGeocoder
@@ -15,11 +13,6 @@ from geo.geocode.townships import AMBIGUOUS, load_villages
 from geo.geocode.typos import TownshipTypoIndex
 
 NANSHA, PANYU, HUADU, ZENGCHENG = "440115", "440113", "440114", "440118"
-
-
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
 
 
 def _answer(geocoder: OfflineGeocoder, address: str, province: str | None) -> tuple[str, str]:
