@@ -13,13 +13,17 @@ from geo.core.text import fold_width
 
 # Never start inside a longer number. A landline: optional area code (0 + 2–3 digits, maybe
 # in brackets), 7–8 digit local number, optional extension. A mobile: 11 digits from
-# 1[3-9]. Optional +86 / 0086 in front.
+# 1[3-9]. Optional +86 / 0086 in front. Ten digits that start with a two-digit area code
+# (10, 2x) and an 8-digit local number are a landline whose trunk 0 was dropped: 广州's lists
+# write 2087654321 for 020-87654321.
 _PHONE_RE = re.compile(
     r"""
     (?<![\d+])
     (?:(?:\+|00)86[\s-]?)?
     (?:
         (?P<mobile>1[3-9](?:[\s-]?\d){9})
+      |
+        (?P<trunkless>(?:10|2\d)[2-9]\d{7})
       |
         (?:\(?(?P<area>0\d{2,3})\)?[\s-]?)?
         (?P<local>[2-9]\d{2,3}[\s-]?\d{4})
@@ -33,10 +37,16 @@ _PHONE_RE = re.compile(
 
 @dataclass(frozen=True)
 class Phone:
-    """One dialable number: `display` for people, `tel` for a tel: link."""
+    """One dialable number: `display` for people, `tel` for a tel: link; `trunk_added` when
+    the cell wrote it without the area code's leading 0 (2087654321), which both put back."""
 
     display: str
     tel: str
+    trunk_added: bool = False
+
+
+# Dashes that cells write between an area code and its number (020–36000000).
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-"})
 
 
 def split_phones(cell: str) -> list[Phone]:
@@ -45,12 +55,17 @@ def split_phones(cell: str) -> list[Phone]:
     >>> [p.display for p in split_phones("0731-8888888、１３８ ０００ ０００００")]
     ['0731-8888888', '13800000000']
     >>> split_phones("（010）60000000转123")[0]
-    Phone(display='010-60000000-123', tel='tel:01060000000,123')
+    Phone(display='010-60000000-123', tel='tel:01060000000,123', trunk_added=False)
+    >>> [p.display for p in split_phones("2060000000；020–60000001")]
+    ['020-60000000', '020-60000001']
     """
     found: list[Phone] = []
-    for match in _PHONE_RE.finditer(fold_width(cell)):
+    for match in _PHONE_RE.finditer(fold_width(cell).translate(_DASHES)):
         mobile, area, local, ext = match.group("mobile", "area", "local", "ext")
-        if mobile:
+        if trunkless := match.group("trunkless"):
+            area, number = f"0{trunkless[:2]}", trunkless[2:]
+            phone = Phone(f"{area}-{number}", f"tel:{area}{number}", trunk_added=True)
+        elif mobile:
             digits = re.sub(r"\D", "", mobile)
             phone = Phone(display=digits, tel=f"tel:{digits}")
         else:

@@ -32,17 +32,22 @@ def phone_problem(text: str) -> str | None:
     'area code 010 takes an 8-digit number: 010-6000000'
     >>> phone_problem("60000000")
     'no area code: 60000000'
+    >>> phone_problem("2060000000")
+    'area code written without its 0: 2060000000'
     """
     folded = fold_width(text).strip()
     for chunk in filter(None, _SEPARATORS.split(folded)):
         if not re.search(r"\d", chunk):
             continue
         phones = split_phones(chunk)
-        found = "".join(re.sub(r"\D", "", phone.tel) for phone in phones)
+        # The digits as the cell wrote them (a dropped trunk 0 is not in the cell).
+        found = "".join(re.sub(r"\D", "", p.tel)[p.trunk_added :] for p in phones)
         # Every digit in some number, and several numbers only apart by spaces, not "." etc.
         if found != re.sub(r"\D", "", chunk) or len(phones) not in (1, len(chunk.split())):
             return f"not a phone number: {chunk}"
         for phone in phones:
+            if phone.trunk_added:
+                return f"area code written without its 0: {chunk}"
             problem = _shape_problem(re.sub(r"\D", "", phone.tel.split(",")[0]), chunk)
             if problem:
                 return problem

@@ -19,6 +19,11 @@ CASES = [
     ("（0898）6000 0000", [("0898-60000000", "tel:089860000000")]),  # bracketed area code
     ("60000000", [("60000000", "tel:60000000")]),  # local number without area code
     ("13000000000 13000000000", [("13000000000", "tel:13000000000")]),  # duplicate once
+    # 广州's lists drop the trunk 0 of 020 (2060000000); an en dash after the area code
+    ("2060000000、1060000000", [("020-60000000", "tel:02060000000"),
+                                ("010-60000000", "tel:01060000000")]),
+    ("020–36000000", [("020-36000000", "tel:02036000000")]),
+    ("7310000000", []),  # a three-digit code without its 0 (731) is not guessed
     ("无", []),
     ("", []),
     ("110", []),  # too short to be a unit's number
