@@ -150,11 +150,17 @@ def _phones(line: _Line) -> tuple[list[str], tuple[str, ...], list[str]]:
             continue
         seen_origins.add(cell_origin)
         texts.append(cell.text)
-        found[column] = [phone.display for phone in split_phones(cell.text)]
+        numbers = split_phones(cell.text)
+        found[column] = [phone.display for phone in numbers]
+        label = line.layout.labels[column]
         if not found[column] and any(ch.isdigit() for ch in fold_width(cell.text)):
-            notes.append(
-                f"{line.layout.labels[column]}: no phone number recognised in {cell.text!r}"
-            )
+            notes.append(f"{label}: no phone number recognised in {cell.text!r}")
+        notes += [
+            f"{label}: {p.tel.removeprefix('tel:0').split(',')[0]} read as {p.display}"
+            " (area code written without its 0)"
+            for p in numbers
+            if p.trunk_added
+        ]
     phones: dict[str, None] = {}
     for source_field in (SourceField.OFFICE_PHONE, SourceField.MOBILE):
         for column in fields.get(source_field, ()):

@@ -340,6 +340,17 @@ def test_a_phone_cell_with_digits_but_no_number_is_noted(tmp_path: Path) -> None
     assert record.notes == ("电话: no phone number recognised in '7318000000'",)
 
 
+def test_a_number_written_without_its_trunk_zero_is_dialable_and_noted(tmp_path: Path) -> None:
+    rows = [["单位名称", "地址", "电话"], ["示例县公安局", "示例路1号", "2060000000"]]
+    (record,) = read_source(write_csv(tmp_path / "list.csv", rows, "utf-8")).records
+
+    assert record.phones == ("020-60000000",)
+    assert record.phone_text == "2060000000"  # the cell as published, verbatim
+    assert record.notes == (
+        "电话: 2060000000 read as 020-60000000 (area code written without its 0)",
+    )
+
+
 # ---- XLSX ---------------------------------------------------------------------------------
 
 
