@@ -310,11 +310,10 @@ def village(
 
 
 # A township written without its suffix (棠下竹基西南六巷 for 天河区's 棠下街道, 登峰下塘新村 for
-# 越秀区's 登峰街道): read only short of a county, only where one county of the record's city or
-# province has it, and never for a stem that many counties share (人民, 中山, 新华: the roads of
-# every city are named so, wherever the township of that name lies).
+# 越秀区's 登峰街道): read only short of a county, only where one county of the city the record
+# names has it, and never for a stem that many counties share or that names roads everywhere
+# (人民, 中山, 新华: every city's roads are named so, wherever the township of that name lies).
 BARE_WEIGHT = 1
-_BARE_SUFFIXES = ("街道", "镇", "乡")
 _BARE_MAX_COUNTIES = 4  # a stem this many counties of the country have is a common word
 _BARE_ROAD_PLACES = 2  # nor is one that this many roads of the road table are named after
 _NAME_ENDS = (*VILLAGE_SUFFIXES, *SUFFIXES)
@@ -326,11 +325,11 @@ class BareTownships:
     counties that have them. Left out: a stem that is itself a division's name (天河), and one
     that names roads in several places of the road table (人民路, 工业大道, 滨江路)."""
 
-    def __init__(self, divisions: Divisions, villages: "Villages") -> None:
+    def __init__(self, divisions: Divisions, villages: Villages) -> None:
         stems: dict[str, set[str]] = {}
         for division in divisions:
             for name in divisions.townships(division.adcode):
-                suffix = next((s for s in _BARE_SUFFIXES if name.endswith(s)), None)
+                suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
                 stem = name.removesuffix(suffix) if suffix else ""
                 if len(stem) >= _MIN_STEM and stem not in divisions.names:
                     stems.setdefault(stem, set()).add(division.adcode)
@@ -352,7 +351,7 @@ class BareTownships:
         and before the house number; None unless exactly one."""
         if divisions[scope].level != CITY and not divisions.is_municipality(scope):
             return None  # a province is too wide: 环市 is 江门's 环市街道, not 广州's 环市东路
-        chain, found = divisions.chain, set()
+        chain, found = divisions.chain, set[str]()
         for text, matches in texts.items():
             taken = {i for start, end, _ in matches for i in range(start, end)}
             # After the house number come a building and an estate (28号珠江帝景内), not a place.
@@ -365,13 +364,11 @@ class BareTownships:
                     continue
                 for end in range(min(len(text), start + self._longest), start + 1, -1):
                     counties = self._stems.get(text[start:end])
+                    if counties is None or taken.intersection(range(start, end)):
+                        continue
                     # 大龙村 is a village's name, not 番禺区's 大龙街道 written bare
-                    part_of_a_name = text.startswith(_NAME_ENDS, end)
-                    if counties is not None and not taken.intersection(range(start, end)):
-                        if part_of_a_name:
-                            break
+                    if not text.startswith(_NAME_ENDS, end):
                         inside = [c for c in counties if scope in chain(c)]
-                        if len(inside) == 1:
-                            found.add(inside[0])
-                        break
+                        found.update(inside if len(inside) == 1 else ())
+                    break
         return (frozenset(found), BARE_WEIGHT) if len(found) == 1 else None

@@ -156,7 +156,7 @@ def _phones(line: _Line) -> tuple[list[str], tuple[str, ...], list[str]]:
         if not found[column] and any(ch.isdigit() for ch in fold_width(cell.text)):
             notes.append(f"{label}: no phone number recognised in {cell.text!r}")
         notes += [
-            f"{label}: {p.tel.removeprefix('tel:0').split(',')[0]} read as {p.display}"
+            f"{label}: {p.tel.removeprefix('tel:0')} read as {p.display}"
             " (area code written without its 0)"
             for p in numbers
             if p.trunk_added
