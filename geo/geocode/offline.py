@@ -35,14 +35,16 @@ SOURCE = "offline"
 _BEFORE_STEM = ("公安局", "公安处", "公安厅")
 _AFTER_STEM = ("分局", "公安")
 _LEVEL_PRECISION = {PROVINCE: "province", CITY: "city", COUNTY: "county"}
-# How much a mention counts, by how it names the division and the division's level.
+# How much a mention counts, by how it names the division and the division's level. Every
+# written name counts at least 2, so that a phone's area code (1) only settles what the text
+# leaves open: 那大镇 with 0898 (海口's and 三亚's code, dialled all over 海南) is still 儋州.
 _WEIGHTS = {
-    ("name", COUNTY): 3,
-    ("stem", COUNTY): 2,
-    ("name", CITY): 2,
-    ("stem", CITY): 2,
-    ("name", PROVINCE): 1,
-    ("stem", PROVINCE): 1,
+    ("name", COUNTY): 6,
+    ("stem", COUNTY): 4,
+    ("name", CITY): 4,
+    ("stem", CITY): 4,
+    ("name", PROVINCE): 2,
+    ("stem", PROVINCE): 2,
 }
 _KIND_FAMILY = {
     "name": "name",
@@ -51,9 +53,9 @@ _KIND_FAMILY = {
     "stem": "stem",
     "former_stem": "stem",
 }
-_TOWNSHIP_WEIGHT = 1
-_TYPO_WEIGHT = 2  # less than the county's own name: a correct mention elsewhere wins
-_DIALLED_WEIGHT = 1
+_TOWNSHIP_WEIGHT = 2
+_TYPO_WEIGHT = 4  # less than the county's own name: a correct mention elsewhere wins
+_DIALLED_WEIGHT = 1  # less than any name written
 
 
 class _NoNetwork(BaseSyncAdapter):  # type: ignore[misc]  # geopy ships no type information

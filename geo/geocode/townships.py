@@ -159,7 +159,7 @@ def renamed(
 # under the city, so that it is known to be ambiguous there.
 VILLAGES_PATH = DEFAULT_DIVISIONS_PATH.with_name("villages.json")
 VILLAGE_SUFFIXES = ("村", "社区")
-VILLAGE_WEIGHT = 1
+VILLAGE_WEIGHT = 2  # as a township's name
 AMBIGUOUS = "ambiguous"
 _MIN_STEM = 2
 # A road is read where a house number or a section follows it (河间路31号, 人民南路四段55号):
@@ -313,7 +313,7 @@ def village(
 # 越秀区's 登峰街道): read only short of a county, only where one county of the city the record
 # names has it, and never for a stem that many counties share or that names roads everywhere
 # (人民, 中山, 新华: every city's roads are named so, wherever the township of that name lies).
-BARE_WEIGHT = 1
+BARE_WEIGHT = 2
 _BARE_MAX_COUNTIES = 4  # a stem this many counties of the country have is a common word
 _BARE_ROAD_PLACES = 2  # nor is one that this many roads of the road table are named after
 _NAME_ENDS = (*VILLAGE_SUFFIXES, *SUFFIXES)

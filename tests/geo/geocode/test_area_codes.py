@@ -81,6 +81,15 @@ def test_the_code_names_the_city(
         ),
         # a code three cities share settles nothing between them
         (GeocodeQuery("建设中路", province="湖南省", area_codes=("0731",)), "湖南省"),
+        # a township outweighs the code too: 那大镇 is 儋州's, and 0898 (the table knows it as
+        # 海口's and 三亚's) is dialled all over 海南; once they tied, giving 海南省
+        (GeocodeQuery("那大镇人民中路1号", area_codes=("0898",)), "海南省 儋州市"),
+        # and so does a village, read inside the city the text names (东涌镇大稳村, 南沙区)
+        # against 佛山's code on a kindergarten near the boundary
+        (
+            GeocodeQuery("广州市东涌镇大稳村", province="广东省", area_codes=("0757",)),
+            "广东省 广州市 南沙区",
+        ),
     ],
 )
 def test_the_text_outweighs_the_phone(
