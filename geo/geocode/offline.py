@@ -26,7 +26,7 @@ from geo.geocode.area_codes import dialled as area_codes_dialled
 from geo.geocode.area_codes import load_area_codes
 from geo.geocode.base import GeocodeQuery, Placement, precision_rank
 from geo.geocode.evidence import Evidence, weigh
-from geo.geocode.townships import Moves, load_villages
+from geo.geocode.townships import Moves, load_villages, own_township_follows
 from geo.geocode.typos import TownshipTypoIndex, TypoIndex, typo_evidence
 
 SOURCE = "offline"
@@ -330,9 +330,13 @@ class OfflineGeocoder(Geocoder):  # type: ignore[misc]  # geopy ships no type in
                     continue
                 family = _KIND_FAMILY[entry.kind]
                 div = self.divisions[entry.adcode]
-                # 城区, 郊区, 矿区: official names, but ordinary words in any address.
+                # 城区, 郊区, 矿区: official names, but ordinary words in any address; a stem
+                # alone is a word too, unless its own township follows (增城新塘: 新塘镇).
                 generic = len(div.name) == 2 and div.name.endswith("区")
-                if (family == "stem" or generic) and not standalone:
+                alone = standalone or (
+                    family == "stem" and own_township_follows(self.divisions, div.adcode, text, end)
+                )
+                if (family == "stem" or generic) and not alone:
                     continue
                 codes.add(entry.adcode)
                 weight = max(weight, _WEIGHTS[family, div.level])

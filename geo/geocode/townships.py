@@ -99,6 +99,24 @@ def short_street(
     return tuple(e for e in names.get(stem + "街道", ()) if e.kind == "township")
 
 
+def own_township_follows(divisions: Divisions, county: str, text: str, at: int) -> bool:
+    """Whether `text` goes on at `at` with one of `county`'s townships, its suffix dropped or
+    not: 增城新塘… (增城区 and its 新塘镇) names the county twice, as a writer in 广东 would.
+
+    >>> from geo.core.divisions import load_divisions
+    >>> own_township_follows(load_divisions(), "440118", "增城新塘新康花园内", 2)
+    True
+    >>> own_township_follows(load_divisions(), "440118", "增城大道69号", 2)
+    False
+    """
+    for name in divisions.townships(county):
+        suffix = next((s for s in _CUT if name.endswith(s)), "")
+        stem = name.removesuffix(suffix)
+        if len(stem) >= _MIN_STEM and text.startswith(stem, at):
+            return True
+    return False
+
+
 def is_short_street(written: str) -> bool:
     """Whether a mention is the X街 form of a street (no official township name ends in 街)."""
     return written.endswith(SHORT_STREET)

@@ -51,3 +51,21 @@ def test_what_a_bare_stem_does_not_read(
 def test_a_road_after_a_road_gives_its_county(geocoder: OfflineGeocoder) -> None:
     placement = geocoder.place(GeocodeQuery("陕西省宝鸡市经二路新华巷24号"))
     assert placement is not None and placement.resolved == "陕西省 宝鸡市 渭滨区"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        # a county's short form followed by its own township, suffix dropped or not
+        ("增城新塘新康花园内", "广东省 广州市 增城区"),
+        ("天河棠下棠德花园C区", "广东省 广州市 天河区"),
+        ("番禺石碁镇金山大道", "广东省 广州市 番禺区"),
+        # a short form followed by anything else stays no place name (增城大道 is a road)
+        ("增城大道69号", "广东省"),
+    ],
+)
+def test_a_short_form_before_its_own_township(
+    geocoder: OfflineGeocoder, address: str, expected: str
+) -> None:
+    placement = geocoder.place(GeocodeQuery(address, province="广东省"))
+    assert placement is not None and placement.resolved == expected
