@@ -36,9 +36,13 @@ def weigh(divisions: Divisions, evidence: list[Evidence]) -> str | None:
             best, tied = score, [lineage]
         elif score == best:
             tied.append(lineage)
-    # Several equally good readings: keep only what they all agree on.
+    # Several equally good readings: keep only what they all agree on. Between readings that
+    # exclude each other, one that contains them adds nothing but width: 余杭临平 (余杭区 and
+    # 临平区 tied) gives 杭州市, not 浙江省, which ties too. But 长沙 (长沙市, or its 长沙县)
+    # stays the city: one reading inside another is no conflict to settle.
+    finest = [t for t in tied if not any(len(o) > len(t) and o[: len(t)] == t for o in tied)]
     common: tuple[str, ...] = ()
-    for level in zip(*tied, strict=False):
+    for level in zip(*(finest if len(finest) > 1 else tied), strict=False):
         if len(set(level)) > 1:
             break
         common += (level[0],)

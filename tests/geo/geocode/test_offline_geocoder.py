@@ -93,6 +93,9 @@ def test_ambiguous_names_resolved_from_context(
     ("text", "adcode", "precision"),
     [
         ("长沙", "430100", "city"),  # the city, not 长沙县
+        # two counties of one city, as old habit writes them (临平 was 余杭's until 2021):
+        # the city they share, not the province
+        ("余杭临平", "330100", "city"),
         ("湖南省岳麓区", "430104", "county"),
         ("北京朝阳", "110105", "county"),
         ("上海浦东", "310115", "county"),
